@@ -1,0 +1,173 @@
+"""Bases for every wire message, and the value types the services share."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Message(BaseModel):
+    """Base of every wire message: frozen, strict about unknown fields, named after its subject."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    subject: ClassVar[str]
+
+
+class Event(Message):
+    """A fact, published by its owner on ``reso.<service>.<entity>.<past_verb>.v<N>``.
+
+    Consumers must tolerate fields they do not know (later additive versions), so events ignore
+    extra fields instead of forbidding them.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+
+    event_id: uuid.UUID = Field(
+        default_factory=uuid.uuid4,
+        description="Unique id of this event; also sent as the Nats-Msg-Id header for dedupe.",
+    )
+    occurred_at: AwareDatetime = Field(
+        default_factory=_utcnow, description="When the fact happened (aware, UTC)."
+    )
+    producer: str = Field(description="Name of the service that emitted the event.")
+    centre: str = Field(description="Slug of the resource centre the event belongs to.")
+
+
+class Command(Message):
+    """A request to change state, sent by request/reply on ``rpc.<svc>.<entity>.<verb>.v<N>``."""
+
+
+class Query(Message):
+    """A request for data, sent by request/reply on ``rpc.<service>.<entity>.<verb>.v<N>``."""
+
+
+class Reply(Message):
+    """A successful answer to a command or query."""
+
+
+class ErrorBody(BaseModel):
+    """What went wrong, with a stable machine code and a message a person can read (French)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(description="Stable error code, e.g. 'invalid', 'not_found', 'unavailable'.")
+    message: str = Field(description="Human-readable explanation, in French.")
+    details: dict[str, Any] = Field(default_factory=dict, description="Machine-readable context.")
+
+
+class ErrorReply(BaseModel):
+    """The answer of a command or query that failed. Every RPC subject may answer with it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    error: ErrorBody
+
+
+class HealthCheckV1(Query):
+    """Ask a service whether it is alive and ready (database and NATS reachable).
+
+    Every service answers on ``rpc.<service>.health.check.v1``.
+    """
+
+
+class HealthReplyV1(Reply):
+    """A service's health: ``ready`` is true when its database and NATS both answer."""
+
+    service: str
+    ready: bool
+    checks: dict[str, str] = Field(description="Each dependency and 'ok' or the reason it failed.")
+
+
+# --- shared value types -----------------------------------------------------------------------
+
+Email = Annotated[EmailStr, StringConstraints(max_length=254)]
+"""An e-mail address, syntax-checked (no DNS look-up)."""
+
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+_QPV_2024 = re.compile(r"^QN(\d{3}|\d{2}[AB])\d{2}[A-Z]$")
+_INSEE_COMMUNE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+_SIREN = re.compile(r"^\d{9}$")
+
+
+def _check_qpv(value: str) -> str:
+    value = value.strip().upper()
+    if value.startswith("QP") and not value.startswith("QN"):
+        raise ValueError(
+            "code QPV de la génération 2015, remplacé par la géographie prioritaire 2024"
+        )
+    if not _QPV_2024.match(value):
+        raise ValueError("code QPV invalide (attendu : QN suivi de 7 caractères, ex. QN03501M)")
+    return value
+
+
+def _check_insee(value: str) -> str:
+    value = value.strip().upper()
+    if not _INSEE_COMMUNE.match(value):
+        raise ValueError("code commune INSEE invalide (5 caractères, ex. 35238 ou 2A004)")
+    return value
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        number = int(char)
+        if index % 2 == 1:
+            number *= 2
+            if number > 9:
+                number -= 9
+        total += number
+    return total % 10 == 0
+
+
+def _check_siren(value: str) -> str:
+    value = value.replace(" ", "")
+    if not _SIREN.match(value) or not _luhn_ok(value):
+        raise ValueError("numéro SIREN invalide (9 chiffres, clé de Luhn)")
+    return value
+
+
+QpvCode = Annotated[str, AfterValidator(_check_qpv)]
+"""A 2024-generation QPV code (``QN``, department on 3, number on 2, a letter: QN03501M).
+
+2015-generation codes (``QP…``) are refused with a reason, not silently accepted."""
+
+InseeCommuneCode = Annotated[str, AfterValidator(_check_insee)]
+"""A 5-character INSEE commune code (Corsica: 2A/2B)."""
+
+Siren = Annotated[str, AfterValidator(_check_siren)]
+"""A 9-digit SIREN with a valid Luhn key."""
+
+
+class Theme(StrEnum):
+    """The themes letters, events and indicators are filed under."""
+
+    CITIZEN_PARTICIPATION = "participation-citoyenne"
+    EDUCATION = "education"
+    EMPLOYMENT = "emploi-developpement-economique"
+    HEALTH = "sante"
+    CULTURE = "culture"
+    URBAN_RENEWAL = "renouvellement-urbain"
+    ECOLOGICAL_TRANSITION = "transitions"
+    SAFETY = "tranquillite-publique"
+    GUSP = "gestion-urbaine-de-proximite"
+    DATA = "data-et-quartiers"
+    CONTRAT_DE_VILLE = "contrat-de-ville"

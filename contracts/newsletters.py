@@ -1,0 +1,23 @@
+"""Messages owned by the newsletters service."""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from pydantic import Field
+
+from contracts.base import Event
+
+
+class WelcomeMailSentV1(Event):
+    """The welcome e-mail to a newly registered person was accepted by the SMTP server.
+
+    Emitted by newsletters once per person, after the SMTP server accepted the message. Not emitted
+    when sending failed (the delivery is retried) or for a repeated registration event.
+    """
+
+    subject: ClassVar[str] = "reso.newsletters.welcome.sent.v1"
+
+    person_id: uuid.UUID = Field(description="Id of the person in the members service.")
+    message_id: str = Field(description="The Message-ID header of the e-mail sent.")

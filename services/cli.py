@@ -1,0 +1,243 @@
+"""The ``reso`` command: run the platform, one service, migrations, demo data, staff accounts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+SERVICE_NAMES = ("members", "events", "newsletters", "dataquartiers", "gateway")
+
+DEMO_PEOPLE = [
+    ("Camille", "Martin", "camille.martin@example.org"),
+    ("Yanis", "Le Goff", "yanis.legoff@example.org"),
+    ("Awa", "Diallo", "awa.diallo@example.org"),
+]
+
+
+def _settings(service: str) -> Any:
+    module = importlib.import_module(f"services.{service}.settings")
+    cls = next(
+        getattr(module, name)
+        for name in dir(module)
+        if name.endswith("Settings") and name != "ServiceSettings"
+    )
+    return cls()
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from services.platform import Platform, UpSettings
+
+    settings = UpSettings()
+    platform = Platform(settings, say=lambda text: print(f"reso: {text}", flush=True))
+    stopping = False
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        print("reso: starting (NATS, SMTP sink, migrations, 4 services, gateway)…", flush=True)
+        platform.start()
+        if settings.seed:
+            asyncio.run(_seed(platform.env))
+        print(
+            f"""
+reso is running.
+  site and API   {platform.gateway_url}/   (API docs: {platform.gateway_url}/api/docs)
+  NATS           {platform.env.get("RESO_NATS_URL")}
+  mail           every e-mail sent lands in {platform.mail_dir}/<n>.eml
+  state          {platform.var}
+Press Ctrl-C to stop.""",
+            flush=True,
+        )
+        while not stopping:
+            platform.supervise_once()
+            time.sleep(0.5)
+        return 0
+    except Exception as error:
+        print(f"reso: {error}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        print("reso: stopping…", flush=True)
+        platform.stop()
+        print("reso: stopped.", flush=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    module = importlib.import_module(f"services.{args.service}.app")
+    module.main()
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from services.runtime.migrations import upgrade_sync
+
+    for service in args.services or SERVICE_NAMES:
+        url = _settings(service).database_url
+        upgrade_sync(service, url)
+        print(f"{service}: migrated ({url.split('@')[-1]})")
+    return 0
+
+
+def cmd_provision(args: argparse.Namespace) -> int:
+    from services.runtime.bus import provision_streams
+    from services.runtime.settings import NatsSettings
+
+    asyncio.run(provision_streams(NatsSettings()))
+    print("streams provisioned")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    import os
+
+    asyncio.run(_seed(dict(os.environ)))
+    return 0
+
+
+async def _seed(env: dict[str, str]) -> None:
+    """Load demo data through the services' own RPC (so it takes the same path as real use)."""
+    import os
+
+    from faststream.nats import NatsBroker
+
+    from contracts.members import PersonRegisteredReplyV1, RegisterPersonV1
+    from services.runtime.rpc import RpcClient
+
+    url = env.get("RESO_NATS_URL") or os.environ.get("RESO_NATS_URL", "nats://127.0.0.1:4322")
+    broker = NatsBroker(url.split(","))
+    await broker.connect()
+    try:
+        rpc = RpcClient(broker, timeout=10)
+        for first, last, email in DEMO_PEOPLE:
+            await rpc.call(
+                RegisterPersonV1(first_name=first, last_name=last, email=email),
+                PersonRegisteredReplyV1,
+            )
+        print(f"reso: demo data loaded ({len(DEMO_PEOPLE)} people)", flush=True)
+    finally:
+        await broker.stop()
+
+
+def cmd_staff_add(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import IntegrityError
+
+    from services.gateway.store import Role, StaffStore
+    from services.runtime.db import create_engine
+    from services.runtime.migrations import upgrade_sync
+
+    settings = _settings("gateway")
+    upgrade_sync("gateway", settings.database_url)
+
+    async def add() -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            return await StaffStore(engine).add(args.email, Role(args.role))
+        finally:
+            await engine.dispose()
+
+    try:
+        token = asyncio.run(add())
+    except IntegrityError:
+        print(f"a staff account already exists for {args.email}", file=sys.stderr)
+        return 1
+    print(f"staff account {args.email} ({args.role}) created. Its API token, shown only once:")
+    print(token)
+    return 0
+
+
+def cmd_mailsink(args: argparse.Namespace) -> int:
+    from services.runtime.mailsink import MailSink
+
+    sink = MailSink(Path(args.dir), host=args.host, port=args.port)
+    sink.start()
+    print(f"SMTP sink on {args.host}:{sink.port}, writing to {args.dir}", flush=True)
+    stop = False
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    while not stop:
+        time.sleep(0.2)
+    sink.stop()
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from services.docs import asyncapi_documents, openapi_document
+
+    out = Path(args.out)
+    (out / "asyncapi").mkdir(parents=True, exist_ok=True)
+    for service, document in asyncapi_documents().items():
+        (out / "asyncapi" / f"{service}.json").write_text(_dump(document))
+    (out / "openapi.json").write_text(_dump(openapi_document()))
+    print(f"API documents written under {out}/")
+    return 0
+
+
+def _dump(document: Any) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+# --- parser ---------------------------------------------------------------------------------------
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="reso", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("up", help="run the whole platform on this machine").set_defaults(
+        func=cmd_up
+    )
+    serve = commands.add_parser("serve", help="run one service")
+    serve.add_argument("service", choices=SERVICE_NAMES)
+    serve.set_defaults(func=cmd_serve)
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("services", nargs="*", metavar="SERVICE", help=", ".join(SERVICE_NAMES))
+    migrate.set_defaults(func=cmd_migrate)
+    commands.add_parser("provision", help="create or update the NATS streams").set_defaults(
+        func=cmd_provision
+    )
+    commands.add_parser("seed", help="load demo data").set_defaults(func=cmd_seed)
+
+    staff = commands.add_parser("staff", help="staff accounts")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True)
+    add = staff_commands.add_parser("add", help="create a staff account and print its token")
+    add.add_argument("email")
+    add.add_argument("--role", choices=["admin", "staff", "data"], required=True)
+    add.set_defaults(func=cmd_staff_add)
+
+    sink = commands.add_parser("mailsink", help="run the local SMTP sink")
+    sink.add_argument("--dir", default="var/mail")
+    sink.add_argument("--host", default="127.0.0.1")
+    sink.add_argument("--port", type=int, default=8025)
+    sink.set_defaults(func=cmd_mailsink)
+
+    docs = commands.add_parser("docs", help="generate the AsyncAPI and OpenAPI documents")
+    docs.add_argument("--out", default="docs")
+    docs.set_defaults(func=cmd_docs)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,10 @@
+"""FastStream adapters of the dataquartiers service."""
+
+from __future__ import annotations
+
+from services.dataquartiers import handlers
+from services.runtime.bus import Bus
+
+
+def register(bus: Bus, uow: handlers.UowFactory) -> None:
+    """Declare the service's RPC handlers, consumers and publishers (none yet)."""

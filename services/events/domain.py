@@ -1,0 +1,1 @@
+"""The events model and its rules: plain Python, no I/O. Empty until its issue."""

@@ -1,0 +1,70 @@
+"""``/api/v1/people``: public sign-up and staff read."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict
+
+from contracts.base import Email, PersonName
+from contracts.members import GetPersonV1, PersonRegisteredReplyV1, PersonV1, RegisterPersonV1
+from services.gateway.auth import require_role
+from services.gateway.store import Role, StaffMember
+from services.runtime.rpc import RpcClient
+
+router = APIRouter(prefix="/api/v1/people", tags=["people"])
+
+
+class SignUp(BaseModel):
+    """What a person gives to sign up: nothing more than needed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    first_name: PersonName
+    last_name: PersonName
+    email: Email
+
+
+class SignedUp(BaseModel):
+    id: uuid.UUID
+
+
+class Person(BaseModel):
+    id: uuid.UUID
+    first_name: str
+    last_name: str
+    email: str
+    registered_at: str
+
+
+def _rpc(request: Request) -> RpcClient:
+    rpc: RpcClient = request.app.state.rpc
+    return rpc
+
+
+@router.post("", status_code=201, response_model=SignedUp, summary="Sign up (public)")
+async def sign_up(body: SignUp, rpc: Annotated[RpcClient, Depends(_rpc)]) -> SignedUp:
+    """Register a person. Signing up again with the same address gives the same answer."""
+    reply = await rpc.call(
+        RegisterPersonV1(first_name=body.first_name, last_name=body.last_name, email=body.email),
+        PersonRegisteredReplyV1,
+    )
+    return SignedUp(id=reply.person_id)
+
+
+@router.get("/{person_id}", response_model=Person, summary="Read a person (staff)")
+async def get_person(
+    person_id: uuid.UUID,
+    rpc: Annotated[RpcClient, Depends(_rpc)],
+    _staff: Annotated[StaffMember, Depends(require_role(Role.ADMIN, Role.STAFF))],
+) -> Person:
+    reply = await rpc.call(GetPersonV1(person_id=person_id), PersonV1)
+    return Person(
+        id=reply.person_id,
+        first_name=reply.first_name,
+        last_name=reply.last_name,
+        email=reply.email,
+        registered_at=reply.registered_at,
+    )

@@ -1,0 +1,83 @@
+"""Composition root of the gateway: FastAPI app, NATS broker (in the lifespan), staff store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+from services.gateway import errors
+from services.gateway.api import health, people
+from services.gateway.settings import GatewaySettings
+from services.gateway.store import StaffStore
+from services.runtime.bus import Bus
+from services.runtime.db import create_engine
+from services.runtime.logging import configure_logging, get_logger
+from services.runtime.rpc import RpcClient
+
+log = get_logger("reso.gateway")
+
+_HOME = """<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>{name}</title></head>
+<body><main><h1>{name}</h1>
+<p>Plateforme du centre de ressources politique de la ville : adhérents, rencontres, lettres
+d'information et données sur les quartiers prioritaires.</p>
+<p><a href="/api/docs">Documentation de l'API</a></p></main></body></html>"""
+
+
+def create_app(settings: GatewaySettings) -> FastAPI:
+    engine = create_engine(settings.database_url)
+    bus = Bus("gateway", settings.nats)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await bus.broker.start()
+        try:
+            yield
+        finally:
+            try:
+                await bus.broker.stop()
+            except Exception as error:  # NATS already gone: nothing left to close
+                log.warning("broker did not close cleanly", error=repr(error))
+            await engine.dispose()
+
+    app = FastAPI(
+        title="reso API",
+        version="1.0.0",
+        description="HTTP API of reso, platform of a centre de ressources politique de la ville.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.broker = bus.broker
+    app.state.rpc = RpcClient(bus.broker, timeout=settings.nats.rpc_timeout_seconds)
+    app.state.staff = StaffStore(engine)
+    errors.install(app)
+    app.include_router(people.router)
+    app.include_router(health.router)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def home() -> str:
+        return _HOME.format(name=settings.centre.name)
+
+    return app
+
+
+def main() -> None:
+    settings = GatewaySettings()
+    configure_logging(settings.log, service="gateway")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )

@@ -1,0 +1,34 @@
+"""Staff authentication: ``Authorization: Bearer <token>``, one role per staff account."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from services.gateway.errors import ApiError
+from services.gateway.store import Role, StaffMember, StaffStore
+
+_bearer = HTTPBearer(auto_error=False, description="API token printed by `reso staff add`.")
+
+
+def require_role(*roles: Role) -> Callable[..., Awaitable[StaffMember]]:
+    """A dependency that lets through only staff with one of ``roles``."""
+
+    async def dependency(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> StaffMember:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise ApiError(401, "unauthorized", "Authentification requise.")
+        store: StaffStore = request.app.state.staff
+        member = await store.by_token(credentials.credentials)
+        if member is None:
+            raise ApiError(401, "unauthorized", "Jeton d'accès invalide ou révoqué.")
+        if member.role not in roles:
+            raise ApiError(403, "forbidden", "Votre rôle ne donne pas accès à cette ressource.")
+        return member
+
+    return dependency

@@ -1,0 +1,112 @@
+"""The gateway's one error table: domain codes -> HTTP statuses, and French validation messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from services.runtime.rpc import RpcError
+
+STATUS_BY_CODE: dict[str, int] = {
+    "invalid": 422,
+    "rule_violated": 422,
+    "not_found": 404,
+    "conflict": 409,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "unavailable": 503,
+    "internal": 502,  # a service failed: the gateway reports it, it does not crash
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+# French messages for the pydantic error types a person can cause.
+_MESSAGES: dict[str, str] = {
+    "missing": "Ce champ est obligatoire.",
+    "string_too_short": "Ce champ ne peut pas être vide.",
+    "string_too_long": "Ce champ est trop long ({max_length} caractères au plus).",
+    "string_type": "Une chaîne de caractères est attendue.",
+    "value_error": "Valeur invalide : {error}",
+    "json_invalid": "Le corps de la requête n'est pas du JSON valide.",
+    "model_attributes_type": "Un objet JSON est attendu.",
+    "dict_type": "Un objet JSON est attendu.",
+    "extra_forbidden": "Ce champ n'est pas attendu.",
+    "uuid_parsing": "Identifiant invalide.",
+    "uuid_type": "Identifiant invalide.",
+    "int_parsing": "Un nombre entier est attendu.",
+}
+
+
+def french_message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    context = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
+    if kind == "value_error" and "email" in str(context.get("reason", error.get("msg", ""))):
+        return "Adresse e-mail invalide."
+    if kind == "value_error":
+        message = str(context.get("error", error.get("msg", "")))
+        if "email" in message.lower() or "@" in message:
+            return "Adresse e-mail invalide."
+        return f"Valeur invalide : {message}"
+    template = _MESSAGES.get(kind, "Valeur invalide.")
+    try:
+        return template.format(**context)
+    except KeyError:
+        return template
+
+
+def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    out = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", []) if part not in ("body", "query")]
+        out.append({"field": ".".join(location) or "body", "message": french_message(error)})
+    return out
+
+
+def _body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            status_code=422,
+            content=_body(
+                "invalid",
+                "Les données envoyées sont invalides.",
+                fields=field_errors(list(exc.errors())),
+            ),
+        )
+
+    @app.exception_handler(ApiError)
+    async def on_api_error(request: Request, exc: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(
+            status_code=exc.status,
+            content=_body(exc.code, exc.message, **exc.details),
+            headers=headers,
+        )
+
+    @app.exception_handler(RpcError)
+    async def on_rpc_error(request: Request, exc: RpcError) -> JSONResponse:
+        error = exc.error
+        extra: dict[str, Any] = {}
+        if error.code == "invalid" and "errors" in error.details:
+            extra["fields"] = field_errors(error.details["errors"])
+        headers = {"Retry-After": "5"} if error.code == "unavailable" else None
+        return JSONResponse(
+            status_code=STATUS_BY_CODE.get(error.code, 502),
+            content=_body(error.code, error.message, **extra),
+            headers=headers,
+        )

@@ -1,0 +1,80 @@
+"""The gateway's own tables: staff accounts and their hashed API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import Column, MetaData, String, Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.runtime.store import UtcDateTime, utcnow
+
+metadata = MetaData()
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+)
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    STAFF = "staff"
+    DATA = "data"
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    id: str
+    email: str
+    role: Role
+
+
+def hash_token(token: str) -> str:
+    """Tokens are 256 random bits, so a plain SHA-256 is the right hash (no need to stretch)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return "reso_" + secrets.token_urlsafe(32)
+
+
+class StaffStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def add(self, email: str, role: Role) -> str:
+        """Create a staff account; returns its token (shown once, only the hash is kept)."""
+        token = new_token()
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                insert(staff).values(
+                    id=str(uuid.uuid4()),
+                    email=email.strip().casefold(),
+                    role=role.value,
+                    token_hash=hash_token(token),
+                    created_at=utcnow(),
+                )
+            )
+        return token
+
+    async def by_token(self, token: str) -> StaffMember | None:
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(staff.c.id, staff.c.email, staff.c.role).where(
+                        staff.c.token_hash == hash_token(token), staff.c.revoked_at.is_(None)
+                    )
+                )
+            ).first()
+        return StaffMember(row.id, row.email, Role(row.role)) if row else None

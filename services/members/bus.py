@@ -1,0 +1,25 @@
+"""FastStream adapters of the members service: message -> handler call -> reply."""
+
+from __future__ import annotations
+
+from contracts.members import (
+    GetPersonV1,
+    MemberRegisteredV1,
+    PersonRegisteredReplyV1,
+    PersonV1,
+    RegisterPersonV1,
+)
+from services.members import handlers
+from services.runtime.bus import Bus
+
+
+def register(bus: Bus, uow: handlers.UowFactory) -> None:
+    bus.publisher(MemberRegisteredV1)
+
+    @bus.rpc(RegisterPersonV1.subject, description=RegisterPersonV1.__doc__)
+    async def register_person(command: RegisterPersonV1) -> PersonRegisteredReplyV1:
+        return await handlers.register_person(command, uow)
+
+    @bus.rpc(GetPersonV1.subject, description=GetPersonV1.__doc__)
+    async def get_person(query: GetPersonV1) -> PersonV1:
+        return await handlers.get_person(query, uow)

@@ -1,0 +1,53 @@
+"""Use cases of the members service: plain async functions over a unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from contracts.members import GetPersonV1, PersonRegisteredReplyV1, PersonV1, RegisterPersonV1
+from services.members import domain
+from services.members.store import MembersUnitOfWork
+from services.runtime.errors import NotFound
+
+UowFactory = Callable[[], MembersUnitOfWork]
+
+
+async def register_person(command: RegisterPersonV1, uow: UowFactory) -> PersonRegisteredReplyV1:
+    """Store a new person and emit MemberRegistered; a known address changes nothing."""
+    async with uow() as work:
+        existing = await work.people.get_by_email(command.email)
+        if existing is not None:
+            return PersonRegisteredReplyV1(person_id=existing.id)
+        person = domain.register(
+            command.first_name, command.last_name, command.email, datetime.now(UTC)
+        )
+        try:
+            await work.people.add(person)
+            work.record(domain.MemberRegistered(person))
+            await work.commit()
+        except IntegrityError:
+            pass  # the same address signed up concurrently: answer as for a known address
+        else:
+            return PersonRegisteredReplyV1(person_id=person.id)
+    async with uow() as work:
+        winner = await work.people.get_by_email(command.email)
+        if winner is None:  # pragma: no cover - the unique key said it exists
+            raise RuntimeError("integrity error without a conflicting row")
+        return PersonRegisteredReplyV1(person_id=winner.id)
+
+
+async def get_person(query: GetPersonV1, uow: UowFactory) -> PersonV1:
+    async with uow() as work:
+        person = await work.people.get(query.person_id)
+    if person is None:
+        raise NotFound("Personne introuvable.", person_id=str(query.person_id))
+    return PersonV1(
+        person_id=person.id,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        email=person.email,
+        registered_at=person.registered_at.isoformat(),
+    )
