@@ -88,7 +88,7 @@ class WelcomeMailRepository:
             .order_by(welcome_mails.c.next_attempt_at)
             .limit(1)
         )
-        if self._session.bind.dialect.name == "postgresql":
+        if self._session.get_bind().dialect.name == "postgresql":
             statement = statement.with_for_update(skip_locked=True)
         row = (await self._session.execute(statement)).first()
         return _welcome(row) if row else None

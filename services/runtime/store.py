@@ -150,6 +150,11 @@ class UnitOfWork:
         finally:
             await self.session.close()
 
+    @property
+    def dialect(self) -> str:
+        """``postgresql`` or ``sqlite``: repositories use it for dialect-specific locking."""
+        return self.session.get_bind().dialect.name
+
     def record(self, domain_event: object) -> None:
         """Record a domain event; it is written to the outbox on commit."""
         self._recorded.append(domain_event)
@@ -159,7 +164,7 @@ class UnitOfWork:
 
         The claim commits or rolls back with the effect, so it is exactly-once per consumer.
         """
-        dialect = self.session.bind.dialect.name
+        dialect = self.dialect
         values = {"consumer": consumer, "event_id": event_id, "processed_at": utcnow()}
         statement: Any
         if dialect == "postgresql":

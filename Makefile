@@ -1,0 +1,53 @@
+# reso — the two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint typecheck unit integration e2e bench docs install clean
+
+# Create the virtualenv and install the pinned project (re-done when pyproject.toml changes).
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "reso needs Python >= 3.11 (found $$($(PYTHON) --version))"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the whole platform on this machine (NATS, SMTP sink, SQLite, 4 services, gateway).
+run: $(STAMP)
+	$(BIN)/reso up
+
+## Lint, type-check and run every test (unit, integration, e2e) on real NATS, SQLite, PostgreSQL, SMTP.
+test: $(STAMP) lint typecheck
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check contracts services tests bench
+	$(BIN)/ruff format --check contracts services tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
+
+integration: $(STAMP)
+	$(BIN)/python -m pytest tests/integration
+
+e2e: $(STAMP)
+	$(BIN)/python -m pytest tests/e2e
+
+## Benchmarks: print `name: value unit (baseline value, ratio r)` lines.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+## Regenerate docs/asyncapi/*.json and docs/openapi.json from the code.
+docs: $(STAMP)
+	$(BIN)/reso docs --out docs
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
