@@ -1,0 +1,115 @@
+"""Building the real services in-process for integration tests, through their composition roots."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import nats
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from services.members.settings import MembersSettings
+from services.newsletters.settings import NewslettersSettings
+from services.runtime.migrations import upgrade
+from services.runtime.service import ServiceApp
+from services.runtime.settings import CentreSettings, NatsSettings
+
+CENTRE = CentreSettings(
+    slug="crpv-test",
+    name="Centre de ressources de test",
+    email="bonjour@crpv-test.example.org",
+    public_url="http://127.0.0.1:9999",
+)
+
+
+def nats_settings(url: str, **overrides: Any) -> NatsSettings:
+    values: dict[str, Any] = {
+        "url": url,
+        "retry_base_seconds": 0.05,
+        "retry_max_seconds": 0.5,
+        "rpc_timeout_seconds": 5,
+    }
+    values.update(overrides)
+    return NatsSettings(**values)
+
+
+def members_settings(database_url: str, nats_url: str) -> MembersSettings:
+    return MembersSettings(
+        database_url=database_url,
+        nats=nats_settings(nats_url),
+        centre=CENTRE,
+        outbox_poll_seconds=0.2,
+    )
+
+
+def newsletters_settings(database_url: str, nats_url: str, smtp_port: int) -> NewslettersSettings:
+    return NewslettersSettings(
+        database_url=database_url,
+        nats=nats_settings(nats_url),
+        centre=CENTRE,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        send_poll_seconds=0.1,
+        outbox_poll_seconds=0.2,
+    )
+
+
+@asynccontextmanager
+async def running(app: ServiceApp) -> AsyncIterator[ServiceApp]:
+    """Migrate, start, and finally stop a service app."""
+    await upgrade(app.name, app.settings.database_url)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.stop()
+
+
+async def wait_until(predicate: Any, *, timeout: float = 15.0, interval: float = 0.05) -> Any:
+    """Poll an async or sync predicate until it returns a truthy value."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = predicate()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(interval)
+
+
+async def stream_messages(nats_url: str, stream: str, subject: str) -> list[Any]:
+    """Every message stored in ``stream`` on ``subject`` (an ephemeral consumer reads them)."""
+    connection = await nats.connect(nats_url)
+    try:
+        js = connection.jetstream()
+        info = await js.stream_info(stream)
+        if info.state.messages == 0:
+            return []
+        subscription = await js.pull_subscribe(
+            subject,
+            stream=stream,
+            config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
+        )
+        messages: list[Any] = []
+        while True:
+            try:
+                batch = await subscription.fetch(100, timeout=0.5)
+            except TimeoutError:
+                break
+            for message in batch:
+                await message.ack()
+            messages.extend(batch)
+        await subscription.unsubscribe()
+        return messages
+    finally:
+        await connection.close()
+
+
+def payload(message: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(message.data)
+    return data
