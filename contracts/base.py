@@ -24,21 +24,19 @@ def _utcnow() -> datetime:
 
 
 class Message(BaseModel):
-    """Base of every wire message: frozen, strict about unknown fields, named after its subject."""
+    """Base of every wire message: frozen, named after its subject.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    Within a version, messages only gain optional fields; a reader ignores fields it does not
+    know yet, so producers and consumers can be upgraded one at a time (rolling deploys).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
 
     subject: ClassVar[str]
 
 
 class Event(Message):
-    """A fact, published by its owner on ``reso.<service>.<entity>.<past_verb>.v<N>``.
-
-    Consumers must tolerate fields they do not know (later additive versions), so events ignore
-    extra fields instead of forbidding them.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+    """A fact, published by its owner on ``reso.<service>.<entity>.<past_verb>.v<N>``."""
 
     event_id: uuid.UUID = Field(
         default_factory=uuid.uuid4,
@@ -96,6 +94,26 @@ class HealthReplyV1(Reply):
     checks: dict[str, str] = Field(description="Each dependency and 'ok' or the reason it failed.")
 
 
+class DeadLetterV1(BaseModel):
+    """A message a consumer gave up on, published on ``dlq.<service>.<original subject>``.
+
+    Emitted by the consumer's service when a message can never be processed (invalid payload,
+    a rule that says no) or still fails after the bounded number of attempts.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    service: str = Field(description="The consumer that gave up.")
+    subject: str = Field(description="Subject the message arrived on.")
+    reason: str = Field(description="Why it can never be processed, for the person who looks.")
+    error_type: str
+    delivered: int = Field(description="How many times it was delivered.")
+    original_payload: str = Field(description="The payload as received (UTF-8, lossy).")
+    original_payload_b64: str = Field(description="The exact payload bytes, base64.")
+    original_headers: dict[str, str] = Field(default_factory=dict)
+    dead_lettered_at: AwareDatetime
+
+
 # --- shared value types -----------------------------------------------------------------------
 
 Email = Annotated[EmailStr, StringConstraints(max_length=254)]
@@ -115,7 +133,7 @@ def _check_qpv(value: str) -> str:
             "code QPV de la génération 2015, remplacé par la géographie prioritaire 2024"
         )
     if not _QPV_2024.match(value):
-        raise ValueError("code QPV invalide (attendu : QN suivi de 7 caractères, ex. QN03501M)")
+        raise ValueError("code QPV invalide (attendu : QN suivi de 7 caractères, ex. QN03501I)")
     return value
 
 
@@ -140,13 +158,13 @@ def _luhn_ok(digits: str) -> bool:
 
 def _check_siren(value: str) -> str:
     value = value.replace(" ", "")
-    if not _SIREN.match(value) or not _luhn_ok(value):
+    if not _SIREN.match(value) or not _luhn_ok(value) or value == "000000000":
         raise ValueError("numéro SIREN invalide (9 chiffres, clé de Luhn)")
     return value
 
 
 QpvCode = Annotated[str, AfterValidator(_check_qpv)]
-"""A 2024-generation QPV code (``QN``, department on 3, number on 2, a letter: QN03501M).
+"""A 2024-generation QPV code (``QN``, department on 3, number on 2, a letter: QN03501I).
 
 2015-generation codes (``QP…``) are refused with a reason, not silently accepted."""
 

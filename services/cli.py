@@ -21,14 +21,18 @@ DEMO_PEOPLE = [
 ]
 
 
+SETTINGS_CLASSES = {
+    "members": "services.members.settings:MembersSettings",
+    "events": "services.events.settings:EventsSettings",
+    "newsletters": "services.newsletters.settings:NewslettersSettings",
+    "dataquartiers": "services.dataquartiers.settings:DataquartiersSettings",
+    "gateway": "services.gateway.settings:GatewaySettings",
+}
+
+
 def _settings(service: str) -> Any:
-    module = importlib.import_module(f"services.{service}.settings")
-    cls = next(
-        getattr(module, name)
-        for name in dir(module)
-        if name.endswith("Settings") and name != "ServiceSettings"
-    )
-    return cls()
+    module_name, class_name = SETTINGS_CLASSES[service].split(":")
+    return getattr(importlib.import_module(module_name), class_name)()
 
 
 # --- commands -----------------------------------------------------------------------------------
@@ -52,12 +56,18 @@ def cmd_up(args: argparse.Namespace) -> int:
         platform.start()
         if settings.seed:
             asyncio.run(_seed(platform.env))
+        mail = (
+            f"every e-mail sent lands in {platform.mail_dir}/<n>.eml"
+            if settings.mail_sink
+            else "sent to the SMTP server in RESO_NEWSLETTERS_SMTP_*"
+        )
+        nats_url = platform.env.get("RESO_NATS_URL", "nats://127.0.0.1:4322 (RESO_NATS_URL)")
         print(
             f"""
 reso is running.
   site and API   {platform.gateway_url}/   (API docs: {platform.gateway_url}/api/docs)
-  NATS           {platform.env.get("RESO_NATS_URL")}
-  mail           every e-mail sent lands in {platform.mail_dir}/<n>.eml
+  NATS           {nats_url}
+  mail           {mail}
   state          {platform.var}
 Press Ctrl-C to stop.""",
             flush=True,
@@ -109,15 +119,15 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 async def _seed(env: dict[str, str]) -> None:
     """Load demo data through the services' own RPC (so it takes the same path as real use)."""
-    import os
-
-    from faststream.nats import NatsBroker
-
     from contracts.members import PersonRegisteredReplyV1, RegisterPersonV1
+    from services.runtime.bus import Bus
     from services.runtime.rpc import RpcClient
+    from services.runtime.settings import NatsSettings
 
-    url = env.get("RESO_NATS_URL") or os.environ.get("RESO_NATS_URL", "nats://127.0.0.1:4322")
-    broker = NatsBroker(url.split(","))
+    # Credentials and the other NATS settings come from this process's environment; only the
+    # URL may differ (``reso up`` picks the embedded server's port).
+    url = env.get("RESO_NATS_URL")
+    broker = Bus("seed", NatsSettings(url=url) if url else NatsSettings()).broker
     await broker.connect()
     try:
         rpc = RpcClient(broker, timeout=10)

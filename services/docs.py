@@ -19,7 +19,9 @@ def asyncapi_documents() -> dict[str, Any]:
         app_module = importlib.import_module(f"services.{service}.app")
         settings_module = importlib.import_module(f"services.{service}.settings")
         settings_cls = getattr(settings_module, f"{service.capitalize()}Settings")
-        app = app_module.build_app(settings_cls(nats={"url": "nats://nats:4222"}))
+        app = app_module.build_app(
+            settings_cls(database_url="sqlite+aiosqlite://", nats={"url": "nats://nats:4222"})
+        )
         description = (importlib.import_module(f"services.{service}").__doc__ or "").strip()
         spec = AsyncAPI(
             app.bus.broker, title=f"reso {service}", version="1.0.0", description=description
@@ -32,4 +34,4 @@ def openapi_document() -> dict[str, Any]:
     from services.gateway.app import create_app
     from services.gateway.settings import GatewaySettings
 
-    return create_app(GatewaySettings()).openapi()
+    return create_app(GatewaySettings(database_url="sqlite+aiosqlite://")).openapi()

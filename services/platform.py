@@ -96,6 +96,11 @@ class Platform:
         env = dict(self.base_env)
         env.setdefault("RESO_GATEWAY_PORT", str(self.settings.gateway_port))
         gateway_host = env.get("RESO_GATEWAY_HOST", "127.0.0.1")
+        if not port_is_free(gateway_host, int(env["RESO_GATEWAY_PORT"])):
+            raise RuntimeError(
+                f"port {env['RESO_GATEWAY_PORT']} is taken: stop what uses it or choose another"
+                " with RESO_UP_GATEWAY_PORT"
+            )
         self.gateway_url = f"http://{gateway_host}:{env['RESO_GATEWAY_PORT']}"
         env.setdefault("RESO_CENTRE_PUBLIC_URL", self.gateway_url)
         for name in MIGRATED:
@@ -112,6 +117,9 @@ class Platform:
             port = self.settings.mail_sink_port
             if not port_is_free("127.0.0.1", port):
                 port = _free_port()
+                self._say(
+                    f"port {self.settings.mail_sink_port} is taken, the SMTP sink uses {port}"
+                )
             env["RESO_NEWSLETTERS_SMTP_HOST"] = "127.0.0.1"
             env["RESO_NEWSLETTERS_SMTP_PORT"] = str(port)
             env["RESO_NEWSLETTERS_SMTP_SECURITY"] = "none"
@@ -165,10 +173,12 @@ class Platform:
     def _check_children(self) -> None:
         for child in self.children.values():
             if child.wanted and child.process is not None and child.process.poll() is not None:
-                raise RuntimeError(
-                    f"{child.name} exited with {child.process.returncode}"
+                where = (
                     f" (see {self.var / 'log' / (child.name + '.log')})"
+                    if self.log_to_files
+                    else " (see its output above)"
                 )
+                raise RuntimeError(f"{child.name} exited with {child.process.returncode}{where}")
 
     # --- supervise --------------------------------------------------------------------------------
 

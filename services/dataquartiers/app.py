@@ -5,35 +5,23 @@ from __future__ import annotations
 from services.dataquartiers import bus as dataquartiers_bus
 from services.dataquartiers.settings import DataquartiersSettings
 from services.dataquartiers.store import DataquartiersUnitOfWork, contract_mapper, reliability
-from services.runtime.bus import Bus
-from services.runtime.db import create_engine, session_factory
 from services.runtime.health import register_health
 from services.runtime.logging import configure_logging
-from services.runtime.outbox import OutboxRelay
-from services.runtime.service import ServiceApp, run
+from services.runtime.service import ServiceApp, foundation, run
 
 
 def build_app(settings: DataquartiersSettings) -> ServiceApp:
-    engine = create_engine(settings.database_url)
-    sessions = session_factory(engine)
-    bus = Bus("dataquartiers", settings.nats)
-    relay = OutboxRelay(
-        engine,
-        reliability,
-        bus.publishers,
-        service="dataquartiers",
-        poll_seconds=settings.outbox_poll_seconds,
-    )
+    base = foundation("dataquartiers", settings, reliability)
     to_contract = contract_mapper(settings.centre)
 
     def uow() -> DataquartiersUnitOfWork:
         return DataquartiersUnitOfWork(
-            sessions, reliability, to_contract=to_contract, on_commit=relay.notify
+            base.sessions, reliability, to_contract=to_contract, on_commit=base.relay.notify
         )
 
-    dataquartiers_bus.register(bus, uow)
-    register_health(bus, engine)
-    return ServiceApp("dataquartiers", settings, engine, bus, relay)
+    dataquartiers_bus.register(base.bus, uow)
+    register_health(base.bus, base.engine)
+    return ServiceApp("dataquartiers", settings, base.engine, base.bus, base.relay)
 
 
 def main() -> None:

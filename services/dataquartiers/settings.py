@@ -10,5 +10,4 @@ class DataquartiersSettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="RESO_DATAQUARTIERS_", extra="ignore")
 
-    service_name: str = "dataquartiers"
     database_url: str = "sqlite+aiosqlite:///var/dataquartiers.db"

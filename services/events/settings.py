@@ -10,5 +10,4 @@ class EventsSettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="RESO_EVENTS_", extra="ignore")
 
-    service_name: str = "events"
     database_url: str = "sqlite+aiosqlite:///var/events.db"

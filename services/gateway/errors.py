@@ -69,6 +69,8 @@ def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
     out = []
     for error in errors:
         location = [str(part) for part in error.get("loc", []) if part not in ("body", "query")]
+        if error.get("type") == "json_invalid":
+            location = []  # its location is a character position, not a field
         out.append({"field": ".".join(location) or "body", "message": french_message(error)})
     return out
 

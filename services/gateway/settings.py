@@ -11,7 +11,6 @@ class GatewaySettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="RESO_GATEWAY_", extra="ignore")
 
-    service_name: str = "gateway"
     database_url: str = "sqlite+aiosqlite:///var/gateway.db"
     host: str = Field(default="127.0.0.1", description="Address the HTTP server binds to.")
     port: int = Field(default=8000, description="Port the HTTP server listens on.")

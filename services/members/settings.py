@@ -10,5 +10,4 @@ class MembersSettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="RESO_MEMBERS_", extra="ignore")
 
-    service_name: str = "members"
     database_url: str = "sqlite+aiosqlite:///var/members.db"

@@ -10,32 +10,20 @@ from services.newsletters import handlers
 from services.newsletters.mailer import Send, SmtpSender, Templates
 from services.newsletters.settings import NewslettersSettings
 from services.newsletters.store import NewslettersUnitOfWork, contract_mapper, reliability
-from services.runtime.bus import Bus
-from services.runtime.db import create_engine, session_factory
 from services.runtime.health import register_health
 from services.runtime.logging import configure_logging, get_logger
-from services.runtime.outbox import OutboxRelay
-from services.runtime.service import ServiceApp, run
+from services.runtime.service import ServiceApp, foundation, run
 
 log = get_logger("reso.newsletters")
 
 
 def build_app(settings: NewslettersSettings, *, send: Send | None = None) -> ServiceApp:
-    engine = create_engine(settings.database_url)
-    sessions = session_factory(engine)
-    bus = Bus("newsletters", settings.nats)
-    relay = OutboxRelay(
-        engine,
-        reliability,
-        bus.publishers,
-        service="newsletters",
-        poll_seconds=settings.outbox_poll_seconds,
-    )
+    base = foundation("newsletters", settings, reliability)
     to_contract = contract_mapper(settings.centre)
 
     def uow() -> NewslettersUnitOfWork:
         return NewslettersUnitOfWork(
-            sessions, reliability, to_contract=to_contract, on_commit=relay.notify
+            base.sessions, reliability, to_contract=to_contract, on_commit=base.relay.notify
         )
 
     templates = Templates()
@@ -58,9 +46,11 @@ def build_app(settings: NewslettersSettings, *, send: Send | None = None) -> Ser
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stopping.wait(), settings.send_poll_seconds)
 
-    newsletters_bus.register(bus, uow)
-    register_health(bus, engine)
-    return ServiceApp("newsletters", settings, engine, bus, relay, workers=[welcome_sender])
+    newsletters_bus.register(base.bus, uow)
+    register_health(base.bus, base.engine)
+    return ServiceApp(
+        "newsletters", settings, base.engine, base.bus, base.relay, workers=[welcome_sender]
+    )
 
 
 def main() -> None:

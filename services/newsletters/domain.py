@@ -10,8 +10,13 @@ from enum import StrEnum
 
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"  # claimed by a sender until ``next_attempt_at`` (its lease)
     SENT = "sent"
     FAILED = "failed"
+
+
+SEND_LEASE = timedelta(minutes=5)
+"""How long a claimed mail stays with its sender; a sender that died loses it after that."""
 
 
 @dataclass
@@ -29,6 +34,11 @@ class WelcomeMail:
     message_id: str | None = None
     last_error: str | None = None
 
+    def claim(self, now: datetime) -> None:
+        """Take the mail for one sending attempt (another sender may take it after the lease)."""
+        self.status = DeliveryStatus.SENDING
+        self.next_attempt_at = now + SEND_LEASE
+
     def sent(self, message_id: str) -> WelcomeMailSent:
         self.status = DeliveryStatus.SENT
         self.message_id = message_id
@@ -42,6 +52,7 @@ class WelcomeMail:
         if self.attempts >= max_attempts:
             self.status = DeliveryStatus.FAILED
         else:
+            self.status = DeliveryStatus.PENDING
             self.next_attempt_at = now + retry_delay(self.attempts)
 
     def failed_permanently(self, error: str) -> None:

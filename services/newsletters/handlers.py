@@ -8,17 +8,21 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 
 import aiosmtplib
+from jinja2 import TemplateError
 
 from contracts.members import MemberRegisteredV1
 from services.newsletters.domain import DeliveryStatus, WelcomeMail
 from services.newsletters.mailer import Templates, compose
 from services.newsletters.store import NewslettersUnitOfWork
+from services.runtime.logging import get_logger
 from services.runtime.settings import CentreSettings
 
 UowFactory = Callable[[], NewslettersUnitOfWork]
 Send = Callable[[EmailMessage], Awaitable[None]]
 
 CONSUMER_WELCOME = "newsletters.welcome"
+
+log = get_logger("reso.newsletters")
 
 
 async def on_member_registered(event: MemberRegisteredV1, uow: UowFactory) -> bool:
@@ -52,25 +56,35 @@ async def send_next_welcome(
 ) -> bool:
     """Send the oldest due welcome e-mail; False when none is due.
 
-    The row stays locked while the SMTP server answers and is updated in the same transaction, so
-    two senders never send the same mail; a 5xx fails it for good, anything else is retried.
+    The mail is claimed in a short transaction (a lease, so two senders never take it at once),
+    sent outside any transaction, then its outcome is saved with the WelcomeMailSent event. A 5xx
+    or a message that cannot be built fails that mail for good; other errors are retried later.
     """
+    now = datetime.now(UTC)
     async with uow() as work:
-        now = datetime.now(UTC)
         mail = await work.welcome_mails.next_due(now)
         if mail is None:
             return False
-        rendered = templates.render(
-            "welcome", first_name=mail.first_name, last_name=mail.last_name, centre=centre
-        )
+        mail.claim(now)
+        await work.welcome_mails.save(mail)
+        await work.commit()
+
+    event = None
+    try:
         message = compose(
-            rendered,
+            templates.render(
+                "welcome", first_name=mail.first_name, last_name=mail.last_name, centre=centre
+            ),
             sender_name=centre.name,
             sender_email=centre.email,
             to_name=f"{mail.first_name} {mail.last_name}",
             to_email=mail.email,
             message_id_key=f"welcome.{mail.id}",
         )
+    except (ValueError, TypeError, LookupError, TemplateError) as error:
+        log.error("welcome mail cannot be built", mail_id=str(mail.id), error=repr(error))
+        mail.failed_permanently(f"message impossible à construire : {error!r}")
+    else:
         try:
             await send(message)
         except aiosmtplib.SMTPResponseException as error:
@@ -78,10 +92,16 @@ async def send_next_welcome(
                 mail.failed_permanently(f"{error.code} {error.message}")
             else:
                 mail.failed_temporarily(f"{error.code} {error.message}", now, max_attempts)
+        except aiosmtplib.SMTPNotSupported as error:
+            mail.failed_permanently(f"refusé par le serveur SMTP : {error}")
         except (aiosmtplib.SMTPException, OSError) as error:
             mail.failed_temporarily(repr(error), now, max_attempts)
         else:
-            work.record(mail.sent(str(message["Message-ID"])))
+            event = mail.sent(str(message["Message-ID"]))
+
+    async with uow() as work:
+        if event is not None:
+            work.record(event)
         await work.welcome_mails.save(mail)
         await work.commit()
-        return True
+    return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.policy
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,11 +50,16 @@ def compose(
     to_email: str,
     message_id_key: str,
 ) -> EmailMessage:
-    """A multipart/alternative message (plain text first, then HTML) with proper headers."""
-    message = EmailMessage()
+    """A multipart/alternative message (plain text first, then HTML) with proper headers.
+
+    An address with non-ASCII characters (josé@exemple.fr) needs SMTPUTF8 (RFC 6531); other
+    messages keep the classic encoding that every server accepts.
+    """
+    needs_utf8 = not (to_email.isascii() and sender_email.isascii())
+    message = EmailMessage(policy=email.policy.SMTPUTF8 if needs_utf8 else email.policy.default)
     message["Subject"] = rendered.subject
-    message["From"] = Address(display_name=sender_name, addr_spec=sender_email)
-    message["To"] = Address(display_name=to_name, addr_spec=to_email)
+    message["From"] = _address(sender_name, sender_email)
+    message["To"] = _address(to_name, to_email)
     message["Date"] = format_datetime(datetime.now(UTC))
     domain = sender_email.rsplit("@", 1)[-1]
     message["Message-ID"] = make_msgid(idstring=message_id_key, domain=domain)
@@ -63,6 +69,12 @@ def compose(
 
 
 Send = Callable[[EmailMessage], Awaitable[None]]
+
+
+def _address(name: str, addr_spec: str) -> Address:
+    # Built from its parts: the stdlib refuses to parse a non-ASCII local part (RFC 6531).
+    username, _, domain = addr_spec.rpartition("@")
+    return Address(display_name=name, username=username, domain=domain)
 
 
 class SmtpSender:

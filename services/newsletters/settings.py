@@ -13,7 +13,6 @@ class NewslettersSettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="RESO_NEWSLETTERS_", extra="ignore")
 
-    service_name: str = "newsletters"
     database_url: str = "sqlite+aiosqlite:///var/newsletters.db"
     smtp_host: str = Field(default="127.0.0.1", description="SMTP server host.")
     smtp_port: int = Field(default=8025, description="SMTP server port (the local sink: 8025).")

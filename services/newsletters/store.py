@@ -80,10 +80,15 @@ class WelcomeMailRepository:
         return True
 
     async def next_due(self, now: datetime) -> WelcomeMail | None:
-        """The oldest pending mail that is due, locked for this transaction."""
+        """The oldest mail due (pending, or claimed by a sender whose lease ran out), locked
+        for this transaction."""
         statement = (
             select(welcome_mails)
-            .where(welcome_mails.c.status == DeliveryStatus.PENDING.value)
+            .where(
+                welcome_mails.c.status.in_(
+                    [DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value]
+                )
+            )
             .where(welcome_mails.c.next_attempt_at <= now)
             .order_by(welcome_mails.c.next_attempt_at)
             .limit(1)

@@ -27,10 +27,11 @@ from faststream.nats.publisher.usecase import LogicPublisher
 from faststream.security import SASLPlaintext
 from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
 from nats.js.errors import NotFoundError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from contracts import subjects
-from contracts.base import ErrorBody, ErrorReply, Event
+from contracts.base import DeadLetterV1, ErrorBody, ErrorReply, Event
 from services.runtime.errors import DomainError, Unavailable
 from services.runtime.logging import get_logger
 from services.runtime.settings import NatsSettings
@@ -39,21 +40,14 @@ log = get_logger("reso.bus")
 
 DAY = 24 * 3600
 
-
-class DeadLetterV1(BaseModel):
-    """A message a consumer gave up on, published on ``dlq.<service>.<original subject>``."""
-
-    model_config = ConfigDict(frozen=True)
-
-    service: str = Field(description="The consumer that gave up.")
-    subject: str = Field(description="Subject the message arrived on.")
-    reason: str = Field(description="Why it can never be processed, for the person who looks.")
-    error_type: str
-    delivered: int = Field(description="How many times it was delivered.")
-    original_payload: str = Field(description="The payload as received (UTF-8, lossy).")
-    original_payload_b64: str = Field(description="The exact payload bytes, base64.")
-    original_headers: dict[str, str] = Field(default_factory=dict)
-    dead_lettered_at: datetime
+TRANSIENT: tuple[type[BaseException], ...] = (
+    Unavailable,
+    OperationalError,
+    InterfaceError,
+    OSError,
+    TimeoutError,
+)
+"""Failures of a dependency (database, network) rather than of the request: worth a retry."""
 
 
 def _is_jetstream(msg: StreamMessage[Any]) -> bool:
@@ -62,10 +56,14 @@ def _is_jetstream(msg: StreamMessage[Any]) -> bool:
 
 
 def validation_details(error: ValidationError) -> list[dict[str, Any]]:
-    """Field errors in a form the gateway can show: location, type, message, context."""
+    """Field errors in a form the gateway can show: location, type, message, context.
+
+    FastStream validates the handler's argument, so each location starts with that argument's
+    name (``command``, ``query``); it is dropped so locations name the request's own fields.
+    """
     return [
         {
-            "loc": [str(part) for part in item["loc"]],
+            "loc": [str(part) for part in item["loc"][1:]],
             "type": item["type"],
             "msg": item["msg"],
             "ctx": {key: str(value) for key, value in item.get("ctx", {}).items()},
@@ -187,14 +185,18 @@ def _error_reply(error: BaseException) -> dict[str, Any]:
         )
     elif isinstance(error, DomainError):
         body = ErrorBody(code=error.code, message=error.message, details=error.details)
-    elif isinstance(error, Unavailable):
-        body = ErrorBody(code="unavailable", message="Service momentanément indisponible.")
+    elif isinstance(error, TRANSIENT):
+        log.warning("rpc handler could not reach a dependency", error=repr(error))
+        body = ErrorBody(
+            code="unavailable", message="Service momentanément indisponible ; réessayez."
+        )
     else:
         body = ErrorBody(code="internal", message="Erreur interne ; réessayez plus tard.")
     return ErrorReply(error=body).model_dump(mode="json")
 
 
-def _security(settings: NatsSettings) -> SASLPlaintext | None:
+def nats_security(settings: NatsSettings) -> SASLPlaintext | None:
+    """User/password authentication for FastStream brokers, when configured."""
     if settings.user is None:
         return None
     password = settings.password.get_secret_value() if settings.password else ""
@@ -210,7 +212,7 @@ class Bus:
         self.broker = NatsBroker(
             settings.servers,
             name=f"reso-{service}",
-            security=_security(settings),
+            security=nats_security(settings),
             allow_reconnect=True,
             max_reconnect_attempts=-1,
             reconnect_time_wait=1,
@@ -225,8 +227,17 @@ class Bus:
         self.publishers: dict[str, LogicPublisher] = {}
 
     def rpc(self, subject: str, *, description: str | None = None) -> Any:
-        """Decorator: answer requests on ``subject`` (queue group shared by the replicas)."""
-        return self.broker.subscriber(subject, queue=self.service, description=description)
+        """Decorator: answer requests on ``subject`` (queue group shared by the replicas).
+
+        Up to ``rpc_concurrency`` requests are handled at once, so one slow request (waiting on
+        the database) does not hold up the others.
+        """
+        return self.broker.subscriber(
+            subject,
+            queue=self.service,
+            max_workers=self.settings.rpc_concurrency,
+            description=description,
+        )
 
     def consumer(self, subject: str, *, description: str | None = None) -> Any:
         """Decorator: consume events on ``subject`` through a durable pull consumer."""
@@ -237,8 +248,10 @@ class Bus:
             stream=JStream(name=subjects.stream_name(owner), declare=False),
             durable=subjects.durable_name(self.service, subject),
             pull_sub=PullSub(batch_size=16, timeout=5.0),
+            # No server-side bound: the middleware dead-letters at max_deliver, and keeps the
+            # message (nak) if even the dead-letter publish fails, so nothing is dropped silently.
             config=ConsumerConfig(
-                max_deliver=self.settings.max_deliver + 1,
+                max_deliver=-1,
                 ack_wait=60,
                 deliver_policy=DeliverPolicy.ALL,
             ),
@@ -254,6 +267,7 @@ class Bus:
             event.subject,
             stream=JStream(name=subjects.stream_name(self.service), declare=False),
             schema=event,
+            timeout=self.settings.publish_timeout_seconds,
             title=f"{event.subject}:{event.__name__}",
             description=(event.__doc__ or "").strip(),
         )

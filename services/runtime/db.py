@@ -1,8 +1,9 @@
 """Database engine and sessions (SQLAlchemy 2 async) for SQLite and PostgreSQL.
 
-SQLite runs in WAL mode with a busy timeout, and every transaction starts with ``BEGIN IMMEDIATE``
-so writes are serialised: an invariant checked by a read then enforced by a write holds there too.
-PostgreSQL goes through asyncpg.
+SQLite runs in WAL mode with a busy timeout. A unit of work (read, then write) starts with
+``BEGIN IMMEDIATE`` so such transactions are serialised: an invariant checked by a read then
+enforced by a write holds there too. Other transactions (reads, single writes) begin deferred, so
+readers never wait for the write lock. PostgreSQL goes through asyncpg.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+WRITE_TRANSACTION = {"reso_sqlite_begin": "IMMEDIATE"}
+"""Execution options of a transaction that reads then writes (see :class:`UnitOfWork`)."""
 
 
 def is_sqlite(url: str) -> bool:
@@ -55,7 +59,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = connection.get_execution_options().get("reso_sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

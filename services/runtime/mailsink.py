@@ -41,7 +41,11 @@ class MailSink:
         self.host = host
         self.port = port or _free_port(host)
         self._controller = Controller(
-            _Store(self.directory), hostname=host, port=self.port, ready_timeout=10
+            _Store(self.directory),
+            hostname=host,
+            port=self.port,
+            ready_timeout=10,
+            enable_SMTPUTF8=True,  # as real servers do: addresses such as josé@exemple.fr
         )
 
     def start(self) -> None:

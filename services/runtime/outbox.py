@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import zlib
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.runtime.logging import get_logger
@@ -40,6 +41,9 @@ class OutboxRelay:
         poll_seconds: float = 1.0,
         batch_size: int = 200,
         max_backoff_seconds: float = 10.0,
+        keep_published: timedelta = timedelta(days=7),
+        keep_processed: timedelta = timedelta(days=31),
+        prune_every: timedelta = timedelta(hours=1),
     ) -> None:
         self._engine = engine
         self._table = tables.outbox
@@ -47,6 +51,11 @@ class OutboxRelay:
         self._poll = poll_seconds
         self._batch = batch_size
         self._max_backoff = max_backoff_seconds
+        self._inbox = tables.inbox
+        self._keep_published = keep_published
+        self._keep_processed = keep_processed
+        self._prune_every = prune_every.total_seconds()
+        self._last_prune = float("-inf")
         self._lock_key = zlib.crc32(f"reso-outbox-{service}".encode())
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -75,6 +84,7 @@ class OutboxRelay:
         while True:
             try:
                 await self.drain()
+                await self._maybe_prune()
                 self._failures = 0
                 delay = self._poll
             except asyncio.CancelledError:
@@ -86,6 +96,29 @@ class OutboxRelay:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
             self._wake.clear()
+
+    async def _maybe_prune(self) -> None:
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._last_prune >= self._prune_every:
+            self._last_prune = loop.time()
+            await self.prune()
+
+    async def prune(self) -> tuple[int, int]:
+        """Delete published outbox rows (they carry personal data) and old inbox ids.
+
+        Inbox ids are kept longer than events stay in the streams, so a redelivery is always
+        recognised. Returns how many outbox and inbox rows were deleted.
+        """
+        now = utcnow()
+        outbox, inbox = self._table, self._inbox
+        async with self._engine.begin() as connection:
+            published = await connection.execute(
+                delete(outbox).where(outbox.c.published_at < now - self._keep_published)
+            )
+            processed = await connection.execute(
+                delete(inbox).where(inbox.c.processed_at < now - self._keep_processed)
+            )
+        return int(published.rowcount), int(processed.rowcount)
 
     async def drain(self) -> int:
         """Publish every pending row; return how many were published."""

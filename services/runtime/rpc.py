@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 import nats.errors
 from faststream.nats import NatsBroker
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from contracts.base import ErrorBody, ErrorReply, Message
 
@@ -60,6 +60,15 @@ class RpcClient:
                     details={"subject": subject, "cause": type(error).__name__},
                 )
             ) from error
-        if isinstance(data, dict) and "error" in data:
-            raise RpcError(ErrorReply.model_validate(data).error)
-        return reply_type.model_validate(data)
+        try:
+            if isinstance(data, dict) and "error" in data:
+                raise RpcError(ErrorReply.model_validate(data).error)
+            return reply_type.model_validate(data)
+        except ValidationError as error:
+            raise RpcError(
+                ErrorBody(
+                    code="internal",
+                    message="Réponse inattendue d'un service ; réessayez plus tard.",
+                    details={"subject": subject},
+                )
+            ) from error

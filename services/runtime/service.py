@@ -11,20 +11,50 @@ import contextlib
 import signal
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+import nats.errors
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.runtime.bus import Bus, provision_streams
+from services.runtime.db import create_engine, session_factory
 from services.runtime.logging import get_logger
 from services.runtime.migrations import upgrade
 from services.runtime.outbox import OutboxRelay
 from services.runtime.settings import ServiceSettings
+from services.runtime.store import ReliabilityTables
 
 log = get_logger("reso.service")
 
 Worker = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 """A background loop; it returns soon after the event it is given is set."""
+
+
+@dataclass(frozen=True)
+class Foundation:
+    """What every service's composition root starts from: database, bus, outbox relay."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    bus: Bus
+    relay: OutboxRelay
+
+
+def foundation(name: str, settings: ServiceSettings, tables: ReliabilityTables) -> Foundation:
+    engine = create_engine(settings.database_url)
+    bus = Bus(name, settings.nats)
+    relay = OutboxRelay(
+        engine,
+        tables,
+        bus.publishers,
+        service=name,
+        poll_seconds=settings.outbox_poll_seconds,
+        keep_published=timedelta(days=settings.outbox_retention_days),
+        # Longer than events stay in the streams, so any redelivery is still recognised.
+        keep_processed=timedelta(days=settings.nats.stream_max_age_days + 1),
+    )
+    return Foundation(engine, session_factory(engine), bus, relay)
 
 
 @dataclass
@@ -41,10 +71,11 @@ class ServiceApp:
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def start(self, *, migrate: bool = False) -> None:
+        """Start serving; waits (with back-off) for NATS if it is not reachable yet."""
         if migrate:
             await upgrade(self.name, self.settings.database_url)
-        await provision_streams(self.settings.nats)
-        await self.bus.broker.start()
+        await _until_done(lambda: provision_streams(self.settings.nats), "provision streams")
+        await _until_done(self.bus.broker.start, "connect to NATS")
         self.relay.start()
         self._stopping = asyncio.Event()
         self._tasks = [
@@ -79,13 +110,35 @@ class ServiceApp:
         log.info("service stopped")
 
 
+async def _until_done(step: Callable[[], Coroutine[Any, Any, Any]], what: str) -> None:
+    delay = 0.5
+    while True:
+        try:
+            await step()
+            return
+        except (OSError, TimeoutError, nats.errors.Error) as error:
+            log.warning(f"cannot {what} yet, retrying", error=repr(error), retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+
 async def serve(app: ServiceApp, *, migrate: bool = False) -> None:
+    """Run until SIGTERM/SIGINT, then stop cleanly (also while still waiting for NATS)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await app.start(migrate=migrate)
-    await stop.wait()
+    starting = asyncio.create_task(app.start(migrate=migrate))
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():
+        starting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await starting
+        await app.engine.dispose()
+        return
+    starting.result()
+    await stopping
     await app.stop()
 
 

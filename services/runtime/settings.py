@@ -33,6 +33,10 @@ class NatsSettings(BaseSettings):
     retry_base_seconds: float = Field(default=0.5, gt=0, description="First retry delay.")
     retry_max_seconds: float = Field(default=30, gt=0, description="Longest retry delay.")
     rpc_timeout_seconds: float = Field(default=5, gt=0, description="Request/reply timeout.")
+    rpc_concurrency: int = Field(default=16, ge=1, description="RPC requests handled at once.")
+    publish_timeout_seconds: float = Field(
+        default=5, gt=0, description="How long a JetStream publish waits for its ack."
+    )
     user: str | None = Field(default=None, description="NATS user, if the server requires one.")
     password: SecretStr | None = Field(default=None, description="NATS password.")
 
@@ -73,12 +77,14 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore")
 
-    service_name: str = "service"
     database_url: str = "sqlite+aiosqlite:///var/service.db"
     outbox_poll_seconds: float = Field(
         default=1.0,
         gt=0,
         description="How often the relay looks for rows nobody told it of.",
+    )
+    outbox_retention_days: float = Field(
+        default=7, gt=0, description="Published outbox rows (personal data) are deleted after."
     )
     nats: NatsSettings = Field(default_factory=NatsSettings)
     centre: CentreSettings = Field(default_factory=CentreSettings)

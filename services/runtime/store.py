@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from contracts.base import Event
+from services.runtime.db import WRITE_TRANSACTION
 
 # BIGINT on PostgreSQL, INTEGER (the rowid alias, so autoincrement works) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -129,7 +130,8 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
-        await self.session.begin()
+        # Serialises units of work on SQLite (BEGIN IMMEDIATE); no effect on PostgreSQL.
+        await self.session.connection(execution_options=WRITE_TRANSACTION)
         self._recorded = []
         self.published = []
         self._open()

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import nats
-from sqlalchemy import func, select, update
+from faststream.nats import NatsBroker
+from sqlalchemy import func, insert, select, update
 
-from contracts.members import MemberRegisteredV1, RegisterPersonV1
+from contracts.members import MemberRegisteredV1, PersonRegisteredReplyV1, RegisterPersonV1
 from services.members import handlers as members_handlers
 from services.members.app import build_app as build_members
 from services.members.store import MembersUnitOfWork, contract_mapper
@@ -20,6 +22,7 @@ from services.newsletters.store import welcome_mails
 from services.runtime.bus import Bus, provision_streams
 from services.runtime.db import create_engine, session_factory
 from services.runtime.migrations import upgrade
+from services.runtime.rpc import RpcClient
 from tests.support.factories import unique_email
 from tests.support.mail import await_mail
 from tests.support.services import (
@@ -98,11 +101,12 @@ class TestOutbox:
     async def test_an_event_published_twice_is_stored_once(self, database, nats_server):
         url = database("members")
         async with running(build_members(members_settings(url, nats_server.url))) as app:
+            await app.relay.stop()  # this test drives the relay by hand
             await members_handlers.register_person(
                 RegisterPersonV1(first_name="Awa", last_name="Diallo", email=unique_email()),
                 _uow_without_relay(url)[1],
             )
-            await app.relay.drain()
+            assert await app.relay.drain() == 1
             # Forget it was published (as after a crash between publish and marking): again.
             outbox = members_tables.outbox
             async with app.engine.begin() as connection:
@@ -131,6 +135,73 @@ class TestOutbox:
             await engine.dispose()
         stored = await stream_messages(nats_server.url, "MEMBERS", REGISTERED)
         assert len(stored) == 3
+
+    async def test_published_rows_and_old_inbox_ids_are_pruned_but_pending_rows_stay(
+        self, database, nats_server
+    ):
+        url = database("members")
+        async with running(build_members(members_settings(url, nats_server.url))) as app:
+            engine, uow = _uow_without_relay(url)
+            for _ in range(2):
+                await members_handlers.register_person(
+                    RegisterPersonV1(first_name="Noé", last_name="Petit", email=unique_email()),
+                    uow,
+                )
+            app.relay.notify()
+            await wait_until(_no_pending(engine))
+            await app.relay.stop()  # so the next row stays pending
+            await members_handlers.register_person(
+                RegisterPersonV1(first_name="Noé", last_name="Petit", email=unique_email()), uow
+            )
+            outbox, inbox = members_tables.outbox, members_tables.inbox
+            long_ago = datetime.now(UTC) - timedelta(days=400)
+            async with engine.begin() as connection:
+                await connection.execute(
+                    update(outbox)
+                    .where(outbox.c.published_at.is_not(None))
+                    .values(published_at=long_ago)
+                )
+                await connection.execute(
+                    insert(inbox),
+                    [
+                        {"consumer": "c", "event_id": "old", "processed_at": long_ago},
+                        {"consumer": "c", "event_id": "new", "processed_at": datetime.now(UTC)},
+                    ],
+                )
+            deleted = await app.relay.prune()
+            async with engine.connect() as connection:
+                left = (await connection.execute(select(outbox.c.published_at))).all()
+                ids = (await connection.execute(select(inbox.c.event_id))).scalars().all()
+            await engine.dispose()
+        assert deleted == (2, 1)
+        assert [row.published_at for row in left] == [None]
+        assert ids == ["new"]
+
+
+class TestStartingBeforeNats:
+    async def test_a_service_started_before_nats_waits_for_it_then_serves(
+        self, database, nats_server
+    ):
+        url = database("members")
+        await upgrade("members", url)
+        app = build_members(members_settings(url, nats_server.url))
+        nats_server.stop()
+        starting = asyncio.create_task(app.start())
+        await asyncio.sleep(1.5)
+        assert not starting.done()
+        nats_server.start()
+        await asyncio.wait_for(starting, 30)
+        try:
+            client = NatsBroker(nats_server.url)
+            await client.connect()
+            reply = await RpcClient(client, timeout=5).call(
+                RegisterPersonV1(first_name="Zoé", last_name="Morel", email=unique_email()),
+                PersonRegisteredReplyV1,
+            )
+            await client.stop()
+        finally:
+            await app.stop()
+        assert reply.person_id
 
 
 def _no_pending(engine):

@@ -61,3 +61,28 @@ class TestWelcomeJourney:
         html = mail.get_body(preferencelist=("html",)).get_content()
         assert "Bonjour Léa" in text
         assert 'lang="fr"' in html and "Léa" in html
+
+
+class TestAddressesThatAreHardToMail:
+    async def test_an_internationalised_address_is_mailed_and_never_blocks_the_next_person(
+        self, database, nats_server, mail_sink
+    ):
+        members = build_members(members_settings(database("members"), nats_server.url))
+        newsletters = build_newsletters(
+            newsletters_settings(database("newsletters"), nats_server.url, mail_sink.port)
+        )
+        accented = f"josé.{unique_email('x').split('@')[0]}@exemple.fr"
+        after = unique_email("apres")
+        async with running(members), running(newsletters):
+            client = NatsBroker(nats_server.url)
+            await client.connect()
+            rpc = RpcClient(client, timeout=5)
+            for first_name, address in (("José", accented), ("Inès", after)):
+                await rpc.call(
+                    RegisterPersonV1(first_name=first_name, last_name="Ruiz", email=address),
+                    PersonRegisteredReplyV1,
+                )
+            counts = await await_mail(mail_sink.directory, [after, accented])
+            await client.stop()
+        assert counts[after] == 1
+        assert counts[accented] == 1

@@ -7,6 +7,7 @@ import email.policy
 import time
 from collections import Counter
 from email.message import EmailMessage
+from email.utils import getaddresses
 from pathlib import Path
 
 
@@ -23,8 +24,9 @@ def recipients(directory: Path) -> Counter[str]:
     """How many messages each address received."""
     counts: Counter[str] = Counter()
     for message in read_mails(directory):
-        for address in message["To"].addresses:
-            counts[address.addr_spec.lower()] += 1
+        # getaddresses, not the header's .addresses: it also reads UTF-8 local parts (RFC 6531).
+        for _, address in getaddresses([str(message["To"])]):
+            counts[address.lower()] += 1
     return counts
 
 

@@ -1,0 +1,14 @@
+"""Run every benchmark in turn (``make bench``); each prints its own figures."""
+
+from __future__ import annotations
+
+from bench import outbox_relay, rpc_roundtrip
+
+
+def main() -> None:
+    for benchmark in (rpc_roundtrip, outbox_relay):
+        benchmark.main()
+
+
+if __name__ == "__main__":
+    main()
