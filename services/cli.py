@@ -8,7 +8,7 @@ import importlib
 import json
 import signal
 import sys
-import time
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,18 @@ def _settings(service: str) -> Any:
     return getattr(importlib.import_module(module_name), class_name)()
 
 
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGINT (Ctrl-C) or SIGTERM."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    return stop
+
+
 # --- commands -----------------------------------------------------------------------------------
 
 
@@ -43,14 +55,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
     settings = UpSettings()
     platform = Platform(settings, say=lambda text: print(f"reso: {text}", flush=True))
-    stopping = False
-
-    def on_signal(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    stopping = _stop_on_signals()
     try:
         print("reso: starting (NATS, SMTP sink, migrations, 4 services, gateway)…", flush=True)
         platform.start()
@@ -72,9 +77,8 @@ reso is running.
 Press Ctrl-C to stop.""",
             flush=True,
         )
-        while not stopping:
+        while not stopping.wait(0.5):
             platform.supervise_once()
-            time.sleep(0.5)
         return 0
     except Exception as error:
         print(f"reso: {error}", file=sys.stderr, flush=True)
@@ -174,16 +178,9 @@ def cmd_mailsink(args: argparse.Namespace) -> int:
     sink = MailSink(Path(args.dir), host=args.host, port=args.port)
     sink.start()
     print(f"SMTP sink on {args.host}:{sink.port}, writing to {args.dir}", flush=True)
-    stop = False
-
-    def on_signal(signum: int, _frame: object) -> None:
-        nonlocal stop
-        stop = True
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    while not stop:
-        time.sleep(0.2)
+    stop = _stop_on_signals()
+    while not stop.wait(0.5):
+        pass
     sink.stop()
     return 0
 

@@ -12,12 +12,7 @@ from services.runtime.service import ServiceApp, foundation, run
 
 def build_app(settings: DataquartiersSettings) -> ServiceApp:
     base = foundation("dataquartiers", settings, reliability)
-    to_contract = contract_mapper(settings.centre)
-
-    def uow() -> DataquartiersUnitOfWork:
-        return DataquartiersUnitOfWork(
-            base.sessions, reliability, to_contract=to_contract, on_commit=base.relay.notify
-        )
+    uow = base.units_of_work(DataquartiersUnitOfWork, contract_mapper(settings.centre))
 
     dataquartiers_bus.register(base.bus, uow)
     register_health(base.bus, base.engine)

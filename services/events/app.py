@@ -12,12 +12,7 @@ from services.runtime.service import ServiceApp, foundation, run
 
 def build_app(settings: EventsSettings) -> ServiceApp:
     base = foundation("events", settings, reliability)
-    to_contract = contract_mapper(settings.centre)
-
-    def uow() -> EventsUnitOfWork:
-        return EventsUnitOfWork(
-            base.sessions, reliability, to_contract=to_contract, on_commit=base.relay.notify
-        )
+    uow = base.units_of_work(EventsUnitOfWork, contract_mapper(settings.centre))
 
     events_bus.register(base.bus, uow)
     register_health(base.bus, base.engine)

@@ -12,12 +12,7 @@ from services.runtime.service import ServiceApp, foundation, run
 
 def build_app(settings: MembersSettings) -> ServiceApp:
     base = foundation("members", settings, reliability)
-    to_contract = contract_mapper(settings.centre)
-
-    def uow() -> MembersUnitOfWork:
-        return MembersUnitOfWork(
-            base.sessions, reliability, to_contract=to_contract, on_commit=base.relay.notify
-        )
+    uow = base.units_of_work(MembersUnitOfWork, contract_mapper(settings.centre))
 
     members_bus.register(base.bus, uow)
     register_health(base.bus, base.engine)

@@ -19,12 +19,7 @@ log = get_logger("reso.newsletters")
 
 def build_app(settings: NewslettersSettings, *, send: Send | None = None) -> ServiceApp:
     base = foundation("newsletters", settings, reliability)
-    to_contract = contract_mapper(settings.centre)
-
-    def uow() -> NewslettersUnitOfWork:
-        return NewslettersUnitOfWork(
-            base.sessions, reliability, to_contract=to_contract, on_commit=base.relay.notify
-        )
+    uow = base.units_of_work(NewslettersUnitOfWork, contract_mapper(settings.centre))
 
     templates = Templates()
     deliver = send or SmtpSender(settings).send

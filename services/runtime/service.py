@@ -12,7 +12,7 @@ import signal
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import nats.errors
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -23,9 +23,11 @@ from services.runtime.logging import get_logger
 from services.runtime.migrations import upgrade
 from services.runtime.outbox import OutboxRelay
 from services.runtime.settings import ServiceSettings
-from services.runtime.store import ReliabilityTables
+from services.runtime.store import ReliabilityTables, ToContract, UnitOfWork
 
 log = get_logger("reso.service")
+
+U = TypeVar("U", bound=UnitOfWork)
 
 Worker = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 """A background loop; it returns soon after the event it is given is set."""
@@ -39,6 +41,17 @@ class Foundation:
     sessions: async_sessionmaker[AsyncSession]
     bus: Bus
     relay: OutboxRelay
+    tables: ReliabilityTables
+
+    def units_of_work(self, cls: type[U], to_contract: ToContract) -> Callable[[], U]:
+        """A factory of the service's unit of work, wired to this database and relay."""
+
+        def make() -> U:
+            return cls(
+                self.sessions, self.tables, to_contract=to_contract, on_commit=self.relay.notify
+            )
+
+        return make
 
 
 def foundation(name: str, settings: ServiceSettings, tables: ReliabilityTables) -> Foundation:
@@ -54,7 +67,7 @@ def foundation(name: str, settings: ServiceSettings, tables: ReliabilityTables) 
         # Longer than events stay in the streams, so any redelivery is still recognised.
         keep_processed=timedelta(days=settings.nats.stream_max_age_days + 1),
     )
-    return Foundation(engine, session_factory(engine), bus, relay)
+    return Foundation(engine, session_factory(engine), bus, relay, tables)
 
 
 @dataclass
