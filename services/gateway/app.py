@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +19,7 @@ from services.runtime.bus import Bus
 from services.runtime.db import create_engine
 from services.runtime.logging import configure_logging, get_logger
 from services.runtime.rpc import RpcClient
+from services.runtime.service import retry_until_done
 
 log = get_logger("reso.gateway")
 
@@ -35,10 +38,16 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await bus.broker.start()
+        # Serve at once; until NATS answers, API calls get a 503 and /readyz says not ready.
+        connecting = asyncio.create_task(retry_until_done(bus.broker.start, "connect to NATS"))
+        await asyncio.wait({connecting}, timeout=5)  # usually connected in milliseconds
         try:
             yield
         finally:
+            if not connecting.done():
+                connecting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await connecting
             try:
                 await bus.broker.stop()
             except Exception as error:  # NATS already gone: nothing left to close

@@ -7,8 +7,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 
+from services.runtime.logging import get_logger
 from services.runtime.rpc import RpcError
+
+log = get_logger("reso.gateway")
 
 STATUS_BY_CODE: dict[str, int] = {
     "invalid": 422,
@@ -98,6 +102,16 @@ def install(app: FastAPI) -> None:
             status_code=exc.status,
             content=_body(exc.code, exc.message, **exc.details),
             headers=headers,
+        )
+
+    @app.exception_handler(SQLAlchemyError)
+    @app.exception_handler(OSError)
+    async def on_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("gateway dependency failed", error=repr(exc))
+        return JSONResponse(
+            status_code=503,
+            content=_body("unavailable", "Service momentanément indisponible ; réessayez."),
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(RpcError)

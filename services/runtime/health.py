@@ -10,6 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from contracts.base import HealthCheckV1, HealthReplyV1
 from services.runtime.bus import Bus
 from services.runtime.db import ping
+from services.runtime.logging import get_logger
+
+log = get_logger("reso.health")
 
 
 async def check(service: str, engine: AsyncEngine, broker: NatsBroker) -> HealthReplyV1:
@@ -17,8 +20,9 @@ async def check(service: str, engine: AsyncEngine, broker: NatsBroker) -> Health
     try:
         await asyncio.wait_for(ping(engine), 5)
         checks["database"] = "ok"
-    except Exception as error:
-        checks["database"] = repr(error)
+    except Exception as error:  # the type only: the answer is public, details go to the log
+        log.warning("database health check failed", error=repr(error))
+        checks["database"] = type(error).__name__
     checks["nats"] = "ok" if await broker.ping(timeout=2) else "unreachable"
     return HealthReplyV1(
         service=service, ready=all(v == "ok" for v in checks.values()), checks=checks

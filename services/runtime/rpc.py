@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import nats.errors
+from faststream.exceptions import FastStreamException
 from faststream.nats import NatsBroker
 from pydantic import BaseModel, ValidationError
 
@@ -52,7 +53,8 @@ class RpcClient:
                 timeout=timeout or self._timeout,
             )
             data: Any = await response.decode()
-        except (TimeoutError, nats.errors.Error, ConnectionError) as error:
+        except (TimeoutError, nats.errors.Error, ConnectionError, FastStreamException) as error:
+            # FastStreamException: the broker is not connected (yet).
             raise RpcError(
                 ErrorBody(
                     code="unavailable",

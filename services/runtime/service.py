@@ -87,8 +87,8 @@ class ServiceApp:
         """Start serving; waits (with back-off) for NATS if it is not reachable yet."""
         if migrate:
             await upgrade(self.name, self.settings.database_url)
-        await _until_done(lambda: provision_streams(self.settings.nats), "provision streams")
-        await _until_done(self.bus.broker.start, "connect to NATS")
+        await retry_until_done(lambda: provision_streams(self.settings.nats), "provision streams")
+        await retry_until_done(self.bus.broker.start, "connect to NATS")
         self.relay.start()
         self._stopping = asyncio.Event()
         self._tasks = [
@@ -123,7 +123,8 @@ class ServiceApp:
         log.info("service stopped")
 
 
-async def _until_done(step: Callable[[], Coroutine[Any, Any, Any]], what: str) -> None:
+async def retry_until_done(step: Callable[[], Coroutine[Any, Any, Any]], what: str) -> None:
+    """Run ``step`` until it succeeds, waiting 0.5 s, then twice as long each time (max 10 s)."""
     delay = 0.5
     while True:
         try:

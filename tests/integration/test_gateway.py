@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -187,3 +188,45 @@ def _no_inherited_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith("RESO_") and key != "RESO_TEST_POSTGRES_URL":
             monkeypatch.delenv(key)
+
+
+class TestGatewayBeforeNats:
+    async def test_serves_503_until_nats_is_up_then_signs_people_up(self, database, nats_server):
+        members_url = database("members")
+        await upgrade("members", members_url)
+        nats_server.stop()
+        async with gateway(database("gateway"), nats_server.url) as client:
+            early = await client.post("/api/v1/people", json=sign_up_payload())
+            not_ready = await client.get("/readyz")
+            nats_server.start()
+            async with running(build_members(members_settings(members_url, nats_server.url))):
+                for _ in range(100):
+                    late = await client.post("/api/v1/people", json=sign_up_payload())
+                    if late.status_code == 201:
+                        break
+                    await asyncio.sleep(0.2)
+                ready = await client.get("/readyz")
+        assert early.status_code == 503
+        assert not_ready.status_code == 503 and not_ready.json()["checks"]["nats"] != "ok"
+        assert late.status_code == 201
+        assert ready.status_code == 200
+
+
+class TestGatewayWithoutItsDatabase:
+    async def test_staff_calls_get_a_503_with_a_reason_not_a_crash(self, database, nats_server):
+        app = create_app(
+            GatewaySettings(
+                database_url=database("gateway"),  # never migrated: no staff table
+                nats=nats_settings(nats_server.url),
+                centre=CENTRE,
+            )
+        )
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+                response = await client.get(
+                    "/api/v1/people/00000000-0000-4000-8000-000000000000",
+                    headers={"Authorization": "Bearer reso_whatever"},
+                )
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "unavailable"

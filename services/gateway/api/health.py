@@ -28,7 +28,11 @@ async def readyz(request: Request) -> JSONResponse:
         checks["database"] = "ok"
     except Exception as error:
         checks["database"] = type(error).__name__
-    checks["nats"] = "ok" if await request.app.state.broker.ping(timeout=2) else "unreachable"
+    try:
+        nats_ok = await request.app.state.broker.ping(timeout=2)
+    except Exception:  # not connected yet
+        nats_ok = False
+    checks["nats"] = "ok" if nats_ok else "unreachable"
     ready = all(value == "ok" for value in checks.values())
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
