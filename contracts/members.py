@@ -67,3 +67,37 @@ class MemberRegisteredV1(Event):
     first_name: str
     last_name: str
     email: Email = Field(description="Address the welcome e-mail goes to.")
+
+
+class ErasePersonV1(Command):
+    """Erase a person (GDPR right to erasure). Staff only: the gateway checks the role first.
+
+    Answered with :class:`PersonErasureReplyV1`. Erasing an already erased person answers the
+    same and emits nothing new.
+    """
+
+    subject: ClassVar[str] = "rpc.members.person.erase.v1"
+
+    person_id: uuid.UUID
+    requested_by: str = Field(description="Who asked: a staff account's e-mail, or 'self'.")
+
+
+class PersonErasureReplyV1(Reply):
+    """The person is erased in members; other services follow on PersonErasedV1."""
+
+    subject: ClassVar[str] = "rpc.members.person.erase.v1"
+
+    person_id: uuid.UUID
+
+
+class PersonErasedV1(Event):
+    """A person was erased: every service deletes or anonymises what it holds about them.
+
+    Emitted by members once per person, in the same transaction that anonymises the person and
+    deletes members' outbox copies of their earlier events. Carries the person's id only, never
+    their data. Not emitted again for a repeated erasure request.
+    """
+
+    subject: ClassVar[str] = "reso.members.person.erased.v1"
+
+    person_id: uuid.UUID = Field(description="Id of the erased person in the members service.")

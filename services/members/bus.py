@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from contracts.members import (
+    ErasePersonV1,
     GetPersonV1,
     MemberRegisteredV1,
+    PersonErasedV1,
+    PersonErasureReplyV1,
     PersonRegisteredReplyV1,
     PersonV1,
     RegisterPersonV1,
@@ -15,6 +18,7 @@ from services.runtime.bus import Bus
 
 def register(bus: Bus, uow: handlers.UowFactory) -> None:
     bus.publisher(MemberRegisteredV1)
+    bus.publisher(PersonErasedV1)
 
     @bus.rpc(RegisterPersonV1.subject, description=RegisterPersonV1.__doc__)
     async def register_person(command: RegisterPersonV1) -> PersonRegisteredReplyV1:
@@ -23,3 +27,7 @@ def register(bus: Bus, uow: handlers.UowFactory) -> None:
     @bus.rpc(GetPersonV1.subject, description=GetPersonV1.__doc__)
     async def get_person(query: GetPersonV1) -> PersonV1:
         return await handlers.get_person(query, uow)
+
+    @bus.rpc(ErasePersonV1.subject, description=ErasePersonV1.__doc__)
+    async def erase_person(command: ErasePersonV1) -> PersonErasureReplyV1:
+        return await handlers.erase_person(command, uow)

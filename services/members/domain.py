@@ -19,10 +19,24 @@ class Person:
     last_name: str
     email: str
     registered_at: datetime
+    erased_at: datetime | None = None
 
     @property
     def email_key(self) -> str:
+        """The unique key of the address; an erased person keeps only a key made of their id."""
+        if self.erased_at is not None:
+            return f"erased:{self.id}"
         return normalise_email(self.email)
+
+    def erase(self, now: datetime) -> PersonErased | None:
+        """Anonymise the person; None when they already were (nothing new happens)."""
+        if self.erased_at is not None:
+            return None
+        self.first_name = ""
+        self.last_name = ""
+        self.email = ""
+        self.erased_at = now
+        return PersonErased(self.id)
 
 
 @dataclass(frozen=True)
@@ -30,6 +44,13 @@ class MemberRegistered:
     """Domain event: a person signed up for the first time."""
 
     person: Person
+
+
+@dataclass(frozen=True)
+class PersonErased:
+    """Domain event: a person was anonymised at their request or staff's."""
+
+    person_id: uuid.UUID
 
 
 def register(first_name: str, last_name: str, email: str, now: datetime) -> Person:

@@ -7,10 +7,20 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from contracts.members import GetPersonV1, PersonRegisteredReplyV1, PersonV1, RegisterPersonV1
+from contracts.members import (
+    ErasePersonV1,
+    GetPersonV1,
+    PersonErasureReplyV1,
+    PersonRegisteredReplyV1,
+    PersonV1,
+    RegisterPersonV1,
+)
 from services.members import domain
 from services.members.store import MembersUnitOfWork
 from services.runtime.errors import NotFound
+from services.runtime.logging import get_logger
+
+log = get_logger("reso.members")
 
 UowFactory = Callable[[], MembersUnitOfWork]
 
@@ -42,7 +52,7 @@ async def register_person(command: RegisterPersonV1, uow: UowFactory) -> PersonR
 async def get_person(query: GetPersonV1, uow: UowFactory) -> PersonV1:
     async with uow() as work:
         person = await work.people.get(query.person_id)
-    if person is None:
+    if person is None or person.erased_at is not None:
         raise NotFound("Personne introuvable.", person_id=str(query.person_id))
     return PersonV1(
         person_id=person.id,
@@ -51,3 +61,18 @@ async def get_person(query: GetPersonV1, uow: UowFactory) -> PersonV1:
         email=person.email,
         registered_at=person.registered_at.isoformat(),
     )
+
+
+async def erase_person(command: ErasePersonV1, uow: UowFactory) -> PersonErasureReplyV1:
+    """Anonymise the person, delete members' copies of their events, emit PersonErased."""
+    async with uow() as work:
+        person = await work.people.get(command.person_id)
+        if person is None:
+            raise NotFound("Personne introuvable.", person_id=str(command.person_id))
+        erased = person.erase(datetime.now(UTC))
+        if erased is not None:
+            await work.people.save_erasure(person)
+            work.record(erased)
+            await work.commit()
+            log.info("person erased", person_id=str(person.id), requested_by=command.requested_by)
+    return PersonErasureReplyV1(person_id=command.person_id)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Column, MetaData, String, Table, insert, select
+from sqlalchemy import Column, MetaData, String, Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.base import Event
-from contracts.members import MemberRegisteredV1
-from services.members.domain import MemberRegistered, Person, normalise_email
+from contracts.members import MemberRegisteredV1, PersonErasedV1
+from services.members.domain import MemberRegistered, Person, PersonErased, normalise_email
 from services.runtime.settings import CentreSettings
 from services.runtime.store import ReliabilityTables, UnitOfWork, UtcDateTime
 
@@ -26,6 +26,7 @@ people = Table(
     Column("email", String(254), nullable=False),
     Column("email_key", String(254), nullable=False, unique=True),
     Column("registered_at", UtcDateTime(), nullable=False),
+    Column("erased_at", UtcDateTime(), nullable=True),
 )
 
 
@@ -36,12 +37,14 @@ def _person(row: Any) -> Person:
         last_name=row.last_name,
         email=row.email,
         registered_at=row.registered_at,
+        erased_at=row.erased_at,
     )
 
 
 class PeopleRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, outbox: Table) -> None:
         self._session = session
+        self._outbox = outbox
 
     async def get(self, person_id: uuid.UUID) -> Person | None:
         row = (
@@ -69,6 +72,23 @@ class PeopleRepository:
             )
         )
 
+    async def save_erasure(self, person: Person) -> None:
+        """Store the anonymised person and delete members' outbox copies of their events."""
+        await self._session.execute(
+            update(people)
+            .where(people.c.id == str(person.id))
+            .values(
+                first_name=person.first_name,
+                last_name=person.last_name,
+                email=person.email,
+                email_key=person.email_key,
+                erased_at=person.erased_at,
+            )
+        )
+        await self._session.execute(
+            delete(self._outbox).where(self._outbox.c.payload.contains(str(person.id)))
+        )
+
 
 def contract_mapper(centre: CentreSettings) -> Any:
     """Turn members' domain events into contract events (at the edge, for the outbox)."""
@@ -85,6 +105,10 @@ def contract_mapper(centre: CentreSettings) -> Any:
                 last_name=person.last_name,
                 email=person.email,
             )
+        if isinstance(domain_event, PersonErased):
+            return PersonErasedV1(
+                producer="members", centre=centre.slug, person_id=domain_event.person_id
+            )
         raise TypeError(f"no contract for {type(domain_event).__name__}")
 
     return to_contract
@@ -94,4 +118,4 @@ class MembersUnitOfWork(UnitOfWork):
     people: PeopleRepository
 
     def _open(self) -> None:
-        self.people = PeopleRepository(self.session)
+        self.people = PeopleRepository(self.session, reliability.outbox)

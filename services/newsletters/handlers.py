@@ -10,7 +10,7 @@ from email.message import EmailMessage
 import aiosmtplib
 from jinja2 import TemplateError
 
-from contracts.members import MemberRegisteredV1
+from contracts.members import MemberRegisteredV1, PersonErasedV1
 from services.newsletters.domain import DeliveryStatus, WelcomeMail
 from services.newsletters.mailer import Templates, compose
 from services.newsletters.store import NewslettersUnitOfWork
@@ -21,6 +21,7 @@ UowFactory = Callable[[], NewslettersUnitOfWork]
 Send = Callable[[EmailMessage], Awaitable[None]]
 
 CONSUMER_WELCOME = "newsletters.welcome"
+CONSUMER_ERASURE = "newsletters.erasure"
 
 log = get_logger("reso.newsletters")
 
@@ -44,6 +45,17 @@ async def on_member_registered(event: MemberRegisteredV1, uow: UowFactory) -> bo
         )
         await work.commit()
         return added
+
+
+async def on_person_erased(event: PersonErasedV1, uow: UowFactory) -> int:
+    """Erase what newsletters holds on the person (once); returns how many rows were deleted."""
+    async with uow() as work:
+        if not await work.claim(CONSUMER_ERASURE, str(event.event_id)):
+            return 0
+        deleted = await work.welcome_mails.erase_person(event.person_id)
+        await work.commit()
+    log.info("person erased", person_id=str(event.person_id), rows=deleted)
+    return deleted
 
 
 async def send_next_welcome(

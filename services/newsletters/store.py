@@ -6,7 +6,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.base import Event
@@ -111,6 +122,13 @@ class WelcomeMailRepository:
                 sent_at=utcnow() if mail.status is DeliveryStatus.SENT else None,
             )
         )
+
+    async def erase_person(self, person_id: uuid.UUID) -> int:
+        """Delete every welcome mail owed or sent to the person; returns how many."""
+        result = await self._session.execute(
+            delete(welcome_mails).where(welcome_mails.c.person_id == str(person_id))
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def contract_mapper(centre: CentreSettings) -> Any:

@@ -6,8 +6,6 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -21,20 +19,7 @@ from services.members.store import people
 from services.runtime.db import create_engine
 from services.runtime.migrations import upgrade
 from tests.support.factories import sign_up_payload, unique_email
-from tests.support.services import CENTRE, members_settings, nats_settings, running
-
-
-@asynccontextmanager
-async def gateway(database_url: str, nats_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    await upgrade("gateway", database_url)
-    app = create_app(
-        GatewaySettings(database_url=database_url, nats=nats_settings(nats_url), centre=CENTRE)
-    )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
+from tests.support.services import CENTRE, gateway, members_settings, nats_settings, running
 
 
 async def _token(client: httpx.AsyncClient, role: Role) -> str:

@@ -8,9 +8,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 import nats
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from services.gateway.app import create_app
+from services.gateway.settings import GatewaySettings
 from services.members.settings import MembersSettings
 from services.newsletters.settings import NewslettersSettings
 from services.runtime.migrations import upgrade
@@ -113,3 +116,16 @@ async def stream_messages(nats_url: str, stream: str, subject: str) -> list[Any]
 def payload(message: Any) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(message.data)
     return data
+
+
+@asynccontextmanager
+async def gateway(database_url: str, nats_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    await upgrade("gateway", database_url)
+    app = create_app(
+        GatewaySettings(database_url=database_url, nats=nats_settings(nats_url), centre=CENTRE)
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client

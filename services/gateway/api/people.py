@@ -5,11 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict
 
 from contracts.base import Email, PersonName
-from contracts.members import GetPersonV1, PersonRegisteredReplyV1, PersonV1, RegisterPersonV1
+from contracts.members import (
+    ErasePersonV1,
+    GetPersonV1,
+    PersonErasureReplyV1,
+    PersonRegisteredReplyV1,
+    PersonV1,
+    RegisterPersonV1,
+)
 from services.gateway.auth import require_role
 from services.gateway.store import Role, StaffMember
 from services.runtime.rpc import RpcClient
@@ -68,3 +75,18 @@ async def get_person(
         email=reply.email,
         registered_at=reply.registered_at,
     )
+
+
+@router.delete(
+    "/{person_id}", status_code=204, summary="Erase a person (staff)", response_model=None
+)
+async def erase_person(
+    person_id: uuid.UUID,
+    rpc: Annotated[RpcClient, Depends(_rpc)],
+    staff: Annotated[StaffMember, Depends(require_role(Role.ADMIN, Role.STAFF))],
+) -> Response:
+    """Anonymise the person in members; every other service erases its data in turn."""
+    await rpc.call(
+        ErasePersonV1(person_id=person_id, requested_by=staff.email), PersonErasureReplyV1
+    )
+    return Response(status_code=204)

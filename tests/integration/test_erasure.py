@@ -1,0 +1,98 @@
+"""Erasure: staff erase a person; members anonymises them and every service forgets them.
+Afterwards no service database holds the person's e-mail address (both lanes)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from services.gateway.store import Role, StaffStore
+from services.members.app import build_app as build_members
+from services.newsletters.app import build_app as build_newsletters
+from services.newsletters.store import welcome_mails
+from services.platform import MIGRATED
+from services.runtime.migrations import upgrade
+from tests.support.factories import sign_up_payload, unique_email
+from tests.support.mail import await_mail
+from tests.support.scan import find_text
+from tests.support.services import (
+    gateway,
+    members_settings,
+    newsletters_settings,
+    running,
+    stream_messages,
+    wait_until,
+)
+
+
+class TestErasePerson:
+    async def test_leaves_no_trace_of_the_address_in_any_service_database(
+        self, database, nats_server, mail_sink
+    ):
+        urls = {name: database(name) for name in MIGRATED}
+        for name in ("events", "dataquartiers"):
+            await upgrade(name, urls[name])
+        members = build_members(members_settings(urls["members"], nats_server.url))
+        newsletters = build_newsletters(
+            newsletters_settings(urls["newsletters"], nats_server.url, mail_sink.port)
+        )
+        payload = sign_up_payload()
+        address = payload["email"]
+        async with (
+            running(members),
+            running(newsletters),
+            gateway(urls["gateway"], nats_server.url) as client,
+        ):
+            staff_store: StaffStore = client.app.state.staff  # type: ignore[attr-defined]
+            token = await staff_store.add(unique_email("staff"), Role.STAFF)
+            data_token = await staff_store.add(unique_email("data"), Role.DATA)
+            auth = {"Authorization": f"Bearer {token}"}
+            person_id = (await client.post("/api/v1/people", json=payload)).json()["id"]
+            assert (await await_mail(mail_sink.directory, [address]))[address.lower()] == 1
+            before = {name: await find_text(url, address) for name, url in urls.items()}
+
+            anonymous = await client.delete(f"/api/v1/people/{person_id}")
+            data_role = await client.delete(
+                f"/api/v1/people/{person_id}", headers={"Authorization": f"Bearer {data_token}"}
+            )
+            erased = await client.delete(f"/api/v1/people/{person_id}", headers=auth)
+            again = await client.delete(f"/api/v1/people/{person_id}", headers=auth)
+            await wait_until(lambda: _welcome_mails(newsletters, person_id, expected=0))
+            read = await client.get(f"/api/v1/people/{person_id}", headers=auth)
+            after = {name: await find_text(url, address) for name, url in urls.items()}
+            events = await stream_messages(
+                nats_server.url, "MEMBERS", "reso.members.person.erased.v1"
+            )
+            comeback = await client.post("/api/v1/people", json=payload)
+
+        assert before["members"] and before["newsletters"], before  # the scan does find it
+        assert (anonymous.status_code, data_role.status_code) == (401, 403)
+        assert (erased.status_code, again.status_code) == (204, 204)
+        assert read.status_code == 404
+        assert after == {name: [] for name in urls}
+        assert len(events) == 1 and address not in events[0].data.decode()
+        assert comeback.status_code == 201 and comeback.json()["id"] != person_id
+
+    async def test_answers_404_for_an_unknown_person(self, database, nats_server):
+        async with (
+            running(build_members(members_settings(database("members"), nats_server.url))),
+            gateway(database("gateway"), nats_server.url) as client,
+        ):
+            staff_store: StaffStore = client.app.state.staff  # type: ignore[attr-defined]
+            token = await staff_store.add(unique_email("staff"), Role.ADMIN)
+            response = await client.delete(
+                "/api/v1/people/00000000-0000-4000-8000-000000000000",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        assert response.status_code == 404
+
+
+async def _welcome_mails(app, person_id: str, *, expected: int) -> bool:
+    async with app.engine.connect() as connection:
+        count = (
+            await connection.execute(
+                select(func.count())
+                .select_from(welcome_mails)
+                .where(welcome_mails.c.person_id == person_id)
+            )
+        ).scalar_one()
+    return count == expected
