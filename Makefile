@@ -26,8 +26,8 @@ test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check contracts services tests bench
-	$(BIN)/ruff format --check contracts services tests bench
+	$(BIN)/ruff check contracts services reference tests bench
+	$(BIN)/ruff format --check contracts services reference tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
