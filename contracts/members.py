@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from enum import StrEnum
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.base import Command, Email, Event, PersonName, Query, Reply
+from contracts.base import (
+    Command,
+    Email,
+    Event,
+    InseeCommuneCode,
+    PersonName,
+    QpvCode,
+    Query,
+    Reply,
+    Siren,
+)
 
 
 class RegisterPersonV1(Command):
@@ -101,3 +112,103 @@ class PersonErasedV1(Event):
     subject: ClassVar[str] = "reso.members.person.erased.v1"
 
     person_id: uuid.UUID = Field(description="Id of the erased person in the members service.")
+
+
+class OrganisationKind(StrEnum):
+    """What kind of organisation a member is. Extensible: new kinds are additive."""
+
+    COMMUNE = "commune"
+    EPCI = "epci"
+    DEPARTEMENT = "departement"
+    REGION = "region"
+    STATE_SERVICE = "state_service"
+    SOCIAL_LANDLORD = "social_landlord"
+    ASSOCIATION = "association"
+    SOCIAL_CENTRE = "social_centre"
+    OTHER = "other"
+
+
+class College(StrEnum):
+    """The two colleges of the general assembly."""
+
+    ELUS = "elus"
+    ACTEURS_TERRITORIAUX = "acteurs_territoriaux"
+
+
+class Territory(BaseModel):
+    """Where a member works, checked against the reference data reso ships."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    region: str | None = Field(default=None, description="INSEE region code, e.g. '53'.")
+    department: str | None = Field(default=None, description="Department code, e.g. '35'.")
+    commune: InseeCommuneCode | None = None
+    epci: Siren | None = Field(default=None, description="SIREN of the EPCI.")
+    qpvs: tuple[QpvCode, ...] = Field(default=(), description="2024 QPV codes it works in.")
+
+
+class Address(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+
+    street: str = Field(default="", max_length=200)
+    postcode: str = Field(default="", max_length=10)
+    city: str = Field(default="", max_length=100)
+
+
+class CreateOrganisationV1(Command):
+    """Create an organisation (staff). Answered with :class:`OrganisationV1`.
+
+    Refused with ``conflict`` when the SIREN is already known, ``invalid`` when the territory is
+    unknown or inconsistent (reasons in French in ``details``).
+    """
+
+    subject: ClassVar[str] = "rpc.members.organisation.create.v1"
+
+    kind: OrganisationKind
+    name: str = Field(min_length=1, max_length=200)
+    siren: Siren | None = None
+    address: Address = Address()
+    territory: Territory = Territory()
+    college: College | None = Field(
+        default=None, description="Defaults to 'elus' for local authorities, else the other."
+    )
+    created_by: str = Field(description="E-mail of the staff account that asked.")
+
+
+class GetOrganisationV1(Query):
+    """Read one organisation (staff)."""
+
+    subject: ClassVar[str] = "rpc.members.organisation.get.v1"
+
+    organisation_id: uuid.UUID
+
+
+class OrganisationV1(Reply):
+    """An organisation as staff see it."""
+
+    subject: ClassVar[str] = "rpc.members.organisation.get.v1"
+
+    organisation_id: uuid.UUID
+    kind: OrganisationKind
+    name: str
+    siren: str | None
+    address: Address
+    territory: Territory
+    college: College
+    created_at: str
+
+
+class OrganisationCreatedV1(Event):
+    """An organisation was added to the members' register.
+
+    Emitted by members once, in the transaction that stores it. Carries no personal data.
+    """
+
+    subject: ClassVar[str] = "reso.members.organisation.created.v1"
+
+    organisation_id: uuid.UUID
+    kind: OrganisationKind
+    name: str
+    siren: str | None = None
+    territory: Territory
+    college: College

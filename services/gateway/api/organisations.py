@@ -1,0 +1,89 @@
+"""``/api/v1/organisations``: the organisations of the members' register (staff)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.base import Siren
+from contracts.members import (
+    Address,
+    College,
+    CreateOrganisationV1,
+    GetOrganisationV1,
+    OrganisationKind,
+    OrganisationV1,
+    Territory,
+)
+from services.gateway.auth import require_role
+from services.gateway.store import Role, StaffMember
+from services.runtime.rpc import RpcClient
+
+router = APIRouter(prefix="/api/v1/organisations", tags=["organisations"])
+
+STAFF = require_role(Role.ADMIN, Role.STAFF)
+
+
+class NewOrganisation(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: OrganisationKind
+    name: str = Field(min_length=1, max_length=200)
+    siren: Siren | None = None
+    address: Address = Address()
+    territory: Territory = Territory()
+    college: College | None = None
+
+
+class Organisation(BaseModel):
+    id: uuid.UUID
+    kind: OrganisationKind
+    name: str
+    siren: str | None
+    address: Address
+    territory: Territory
+    college: College
+    created_at: str
+
+
+def _rpc(request: Request) -> RpcClient:
+    rpc: RpcClient = request.app.state.rpc
+    return rpc
+
+
+def _out(reply: OrganisationV1) -> Organisation:
+    return Organisation(
+        id=reply.organisation_id,
+        kind=reply.kind,
+        name=reply.name,
+        siren=reply.siren,
+        address=reply.address,
+        territory=reply.territory,
+        college=reply.college,
+        created_at=reply.created_at,
+    )
+
+
+@router.post("", status_code=201, response_model=Organisation, summary="Create (staff)")
+async def create_organisation(
+    body: NewOrganisation,
+    rpc: Annotated[RpcClient, Depends(_rpc)],
+    staff: Annotated[StaffMember, Depends(STAFF)],
+) -> Organisation:
+    """Territory codes are checked against the reference data; one organisation per SIREN."""
+    reply = await rpc.call(
+        CreateOrganisationV1(**body.model_dump(), created_by=staff.email), OrganisationV1
+    )
+    return _out(reply)
+
+
+@router.get("/{organisation_id}", response_model=Organisation, summary="Read (staff)")
+async def get_organisation(
+    organisation_id: uuid.UUID,
+    rpc: Annotated[RpcClient, Depends(_rpc)],
+    _staff: Annotated[StaffMember, Depends(STAFF)],
+) -> Organisation:
+    return _out(await rpc.call(GetOrganisationV1(organisation_id=organisation_id), OrganisationV1))
