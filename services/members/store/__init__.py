@@ -1,0 +1,109 @@
+"""Tables, repositories and the unit of work of the members service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts.base import Event
+from contracts.members import (
+    College,
+    MemberRegisteredV1,
+    OrganisationCreatedV1,
+    OrganisationKind,
+    PersonErasedV1,
+    Territory,
+)
+from services.members.domain import (
+    MemberRegistered,
+    OrganisationCreated,
+    PersonErased,
+    TerritoryCodes,
+)
+from services.members.store.organisations import OrganisationRepository
+from services.members.store.people import PeopleRepository
+from services.members.store.schema import (
+    affiliations,
+    membership_history,
+    membership_payments,
+    memberships,
+    metadata,
+    organisation_qpvs,
+    organisations,
+    people,
+    receipt_counters,
+    reliability,
+)
+from services.runtime.settings import CentreSettings
+from services.runtime.store import UnitOfWork
+
+__all__ = [
+    "MembersUnitOfWork",
+    "affiliations",
+    "contract_mapper",
+    "membership_history",
+    "membership_payments",
+    "memberships",
+    "metadata",
+    "organisation_qpvs",
+    "organisations",
+    "people",
+    "receipt_counters",
+    "reliability",
+    "territory_contract",
+]
+
+
+def contract_mapper(centre: CentreSettings) -> Any:
+    """Turn members' domain events into contract events (at the edge, for the outbox)."""
+
+    def to_contract(domain_event: object) -> Event:
+        if isinstance(domain_event, MemberRegistered):
+            person = domain_event.person
+            return MemberRegisteredV1(
+                producer="members",
+                centre=centre.slug,
+                occurred_at=person.registered_at,
+                person_id=person.id,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                email=person.email,
+            )
+        if isinstance(domain_event, OrganisationCreated):
+            organisation = domain_event.organisation
+            return OrganisationCreatedV1(
+                producer="members",
+                centre=centre.slug,
+                occurred_at=organisation.created_at,
+                organisation_id=organisation.id,
+                kind=OrganisationKind(organisation.kind),
+                name=organisation.name,
+                siren=organisation.siren,
+                territory=territory_contract(organisation.territory),
+                college=College(organisation.college),
+            )
+        if isinstance(domain_event, PersonErased):
+            return PersonErasedV1(
+                producer="members", centre=centre.slug, person_id=domain_event.person_id
+            )
+        raise TypeError(f"no contract for {type(domain_event).__name__}")
+
+    return to_contract
+
+
+def territory_contract(territory: TerritoryCodes) -> Territory:
+    return Territory(
+        region=territory.region,
+        department=territory.department,
+        commune=territory.commune,
+        epci=territory.epci,
+        qpvs=territory.qpvs,
+    )
+
+
+class MembersUnitOfWork(UnitOfWork):
+    people: PeopleRepository
+    organisations: OrganisationRepository
+
+    def _open(self) -> None:
+        self.people = PeopleRepository(self.session, reliability.outbox)
+        self.organisations = OrganisationRepository(self.session)
