@@ -3,27 +3,40 @@
 from __future__ import annotations
 
 from contracts.members import (
+    AccessV1,
+    AddAffiliationV1,
+    AffiliationV1,
+    CheckAccessV1,
     CreateOrganisationV1,
     ErasePersonV1,
+    GetMembershipV1,
     GetOrganisationV1,
     GetPersonV1,
     MemberRegisteredV1,
+    MembershipActivatedV1,
+    MembershipLapsedV1,
+    MembershipV1,
+    OpenMembershipV1,
     OrganisationCreatedV1,
     OrganisationV1,
     PersonErasedV1,
     PersonErasureReplyV1,
     PersonRegisteredReplyV1,
     PersonV1,
+    RecordPaymentV1,
     RegisterPersonV1,
+    WaiveMembershipV1,
 )
 from services.members import handlers
 from services.runtime.bus import Bus
 
 
-def register(bus: Bus, uow: handlers.UowFactory) -> None:
+def register(bus: Bus, uow: handlers.UowFactory, rules: handlers.MembershipRules) -> None:
     bus.publisher(MemberRegisteredV1)
     bus.publisher(PersonErasedV1)
     bus.publisher(OrganisationCreatedV1)
+    bus.publisher(MembershipActivatedV1)
+    bus.publisher(MembershipLapsedV1)
 
     @bus.rpc(RegisterPersonV1.subject, description=RegisterPersonV1.__doc__)
     async def register_person(command: RegisterPersonV1) -> PersonRegisteredReplyV1:
@@ -44,3 +57,27 @@ def register(bus: Bus, uow: handlers.UowFactory) -> None:
     @bus.rpc(GetOrganisationV1.subject, description=GetOrganisationV1.__doc__)
     async def get_organisation(query: GetOrganisationV1) -> OrganisationV1:
         return await handlers.get_organisation(query, uow)
+
+    @bus.rpc(OpenMembershipV1.subject, description=OpenMembershipV1.__doc__)
+    async def open_membership(command: OpenMembershipV1) -> MembershipV1:
+        return await handlers.open_membership(command, uow, rules)
+
+    @bus.rpc(RecordPaymentV1.subject, description=RecordPaymentV1.__doc__)
+    async def record_payment(command: RecordPaymentV1) -> MembershipV1:
+        return await handlers.record_payment(command, uow)
+
+    @bus.rpc(WaiveMembershipV1.subject, description=WaiveMembershipV1.__doc__)
+    async def waive_membership(command: WaiveMembershipV1) -> MembershipV1:
+        return await handlers.waive_membership(command, uow)
+
+    @bus.rpc(GetMembershipV1.subject, description=GetMembershipV1.__doc__)
+    async def get_membership(query: GetMembershipV1) -> MembershipV1:
+        return await handlers.get_membership(query, uow)
+
+    @bus.rpc(AddAffiliationV1.subject, description=AddAffiliationV1.__doc__)
+    async def add_affiliation(command: AddAffiliationV1) -> AffiliationV1:
+        return await handlers.add_affiliation(command, uow)
+
+    @bus.rpc(CheckAccessV1.subject, description=CheckAccessV1.__doc__)
+    async def check_access(query: CheckAccessV1) -> AccessV1:
+        return await handlers.check_access(query, uow)

@@ -2,27 +2,49 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from sqlalchemy.exc import IntegrityError
 
 from contracts.members import (
+    AccessV1,
+    AddAffiliationV1,
     Address,
+    AffiliationV1,
+    CheckAccessV1,
     College,
     CreateOrganisationV1,
     ErasePersonV1,
+    GetMembershipV1,
     GetOrganisationV1,
     GetPersonV1,
+    MembershipV1,
+    OpenMembershipV1,
     OrganisationKind,
     OrganisationV1,
+    PaymentV1,
     PersonErasureReplyV1,
     PersonRegisteredReplyV1,
     PersonV1,
+    RecordPaymentV1,
     RegisterPersonV1,
+    StatusChangeV1,
+    WaiveMembershipV1,
 )
+from reference import territories
 from services.members import domain
 from services.members.domain import organisations
+from services.members.domain.fees import FeeSchedule
+from services.members.domain.memberships import (
+    Affiliation,
+    MemberRef,
+    Membership,
+    PaymentMethod,
+    is_covered,
+)
 from services.members.store import MembersUnitOfWork, territory_contract
 from services.runtime.errors import Conflict, NotFound
 from services.runtime.logging import get_logger
@@ -138,4 +160,177 @@ def organisation_reply(organisation: domain.Organisation) -> OrganisationV1:
         territory=territory_contract(organisation.territory),
         college=College(organisation.college),
         created_at=organisation.created_at.isoformat(),
+    )
+
+
+# --- memberships --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MembershipRules:
+    """What the centre configured: its fee schedule and the end of the grace period (MM-DD)."""
+
+    schedule: FeeSchedule
+    grace_until: str = "03-31"
+
+    def grace_end(self, year: int) -> date:
+        month, day = (int(part) for part in self.grace_until.split("-"))
+        return date(year + 1, month, day)
+
+
+async def open_membership(
+    command: OpenMembershipV1, uow: UowFactory, rules: MembershipRules
+) -> MembershipV1:
+    member = MemberRef(command.member_type, command.member_id)
+    async with uow() as work:
+        kind, population = await _member_kind(work, member, command.population)
+        if await work.memberships.for_member_year(member, command.year) is not None:
+            raise Conflict(
+                f"Une adhésion {command.year} existe déjà pour ce membre.", year=command.year
+            )
+        membership, events = Membership.open(
+            member=member,
+            member_kind=kind,
+            population=population,
+            year=command.year,
+            schedule=rules.schedule,
+            now=datetime.now(UTC),
+            by=command.by,
+        )
+        await work.memberships.add(membership)
+        for event in events:
+            work.record(event)
+        try:
+            await work.commit()
+        except IntegrityError as error:  # opened concurrently
+            raise Conflict(f"Une adhésion {command.year} existe déjà pour ce membre.") from error
+    return membership_reply(membership)
+
+
+async def _member_kind(
+    work: MembersUnitOfWork, member: MemberRef, population: int | None
+) -> tuple[str, int | None]:
+    if member.kind == "organisation":
+        organisation = await work.organisations.get(member.id)
+        if organisation is None:
+            raise NotFound("Organisation introuvable.", organisation_id=str(member.id))
+        if population is None and organisation.territory.commune:
+            commune = territories().commune(organisation.territory.commune)
+            population = commune.population if commune else None
+        return organisation.kind, population
+    person = await work.people.get(member.id)
+    if person is None or person.erased_at is not None:
+        raise NotFound("Personne introuvable.", person_id=str(member.id))
+    return "other", population
+
+
+async def record_payment(command: RecordPaymentV1, uow: UowFactory) -> MembershipV1:
+    async with uow() as work:
+        membership = await _membership(work, command.membership_id)
+        sequence = await work.memberships.next_receipt_sequence(membership.year)
+        event = membership.record_payment(
+            amount=command.amount,
+            paid_on=command.paid_on,
+            method=PaymentMethod(command.method),
+            reference=command.reference,
+            receipt_sequence=sequence,
+            now=datetime.now(UTC),
+            by=command.by,
+        )
+        if membership.receipt_number is not None and membership.receipt_number.endswith(
+            f"-{sequence:06d}"
+        ):
+            await work.memberships.take_receipt(membership.year, sequence)
+        await work.memberships.save(membership)
+        if event is not None:
+            work.record(event)
+        await work.commit()
+    return membership_reply(membership)
+
+
+async def waive_membership(command: WaiveMembershipV1, uow: UowFactory) -> MembershipV1:
+    async with uow() as work:
+        membership = await _membership(work, command.membership_id)
+        work.record(membership.waive(command.reason, datetime.now(UTC), command.by))
+        await work.memberships.save(membership)
+        await work.commit()
+    return membership_reply(membership)
+
+
+async def get_membership(query: GetMembershipV1, uow: UowFactory) -> MembershipV1:
+    async with uow() as work:
+        membership = await _membership(work, query.membership_id)
+    return membership_reply(membership)
+
+
+async def _membership(work: MembersUnitOfWork, membership_id: uuid.UUID) -> Membership:
+    membership = await work.memberships.get(membership_id)
+    if membership is None:
+        raise NotFound("Adhésion introuvable.", membership_id=str(membership_id))
+    return membership
+
+
+async def add_affiliation(command: AddAffiliationV1, uow: UowFactory) -> AffiliationV1:
+    affiliation = Affiliation(
+        person_id=command.person_id,
+        organisation_id=command.organisation_id,
+        role=command.role,
+        start=command.start,
+        end=command.end,
+    )
+    async with uow() as work:
+        person = await work.people.get(command.person_id)
+        if person is None or person.erased_at is not None:
+            raise NotFound("Personne introuvable.", person_id=str(command.person_id))
+        if await work.organisations.get(command.organisation_id) is None:
+            raise NotFound(
+                "Organisation introuvable.", organisation_id=str(command.organisation_id)
+            )
+        await work.affiliations.add(affiliation)
+        await work.commit()
+    return AffiliationV1(**command.model_dump())
+
+
+async def check_access(query: CheckAccessV1, uow: UowFactory) -> AccessV1:
+    async with uow() as work:
+        held = await work.affiliations.of_person(query.person_id)
+        holders = [MemberRef("person", query.person_id)] + [
+            MemberRef("organisation", a.organisation_id) for a in held
+        ]
+        covering = await work.memberships.covering_any(holders)
+    member = is_covered(query.person_id, query.on, covering, held)
+    return AccessV1(person_id=query.person_id, on=query.on, member=member)
+
+
+def membership_reply(membership: Membership) -> MembershipV1:
+    return MembershipV1(
+        membership_id=membership.id,
+        member_type=membership.member.kind,
+        member_id=membership.member.id,
+        year=membership.year,
+        dues=membership.dues,
+        paid=membership.paid,
+        status=membership.status.value,
+        waived=membership.waived,
+        receipt_number=membership.receipt_number,
+        payments=tuple(
+            PaymentV1(
+                amount=p.amount,
+                paid_on=p.paid_on,
+                method=p.method.value,
+                reference=p.reference,
+                recorded_by=p.recorded_by,
+            )
+            for p in membership.payments
+        ),
+        history=tuple(
+            StatusChangeV1(
+                at=h.at,
+                from_status=h.from_status.value if h.from_status else None,
+                to_status=h.to_status.value,
+                reason=h.reason,
+                by=h.by,
+            )
+            for h in membership.history
+        ),
     )

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from pathlib import Path
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.runtime.settings import ServiceSettings
@@ -11,3 +14,11 @@ class MembersSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="RESO_MEMBERS_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///var/members.db"
+    fee_schedule_file: Path | None = Field(
+        default=None, description="TOML fee schedule; the built-in default when unset."
+    )
+    grace_until: str = Field(
+        default="03-31",
+        pattern=r"^\d{2}-\d{2}$",
+        description="MM-DD of year Y+1 until which a year-Y membership stays covered.",
+    )

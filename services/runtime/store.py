@@ -101,7 +101,8 @@ class ReliabilityTables:
         self.inbox = inbox_table(metadata)
 
 
-ToContract = Callable[[object], Event]
+ToContract = Callable[[object], Event | None]
+"""Maps a domain event to its wire contract; None for a domain event with no contract yet."""
 
 
 class UnitOfWork:
@@ -179,7 +180,11 @@ class UnitOfWork:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def commit(self) -> None:
-        events = [self._to_contract(domain_event) for domain_event in self._recorded]
+        events = [
+            event
+            for event in (self._to_contract(domain_event) for domain_event in self._recorded)
+            if event is not None
+        ]
         if events:
             now = utcnow()
             await self.session.execute(

@@ -8,6 +8,8 @@ from contracts.base import Event
 from contracts.members import (
     College,
     MemberRegisteredV1,
+    MembershipActivatedV1,
+    MembershipLapsedV1,
     OrganisationCreatedV1,
     OrganisationKind,
     PersonErasedV1,
@@ -19,6 +21,13 @@ from services.members.domain import (
     PersonErased,
     TerritoryCodes,
 )
+from services.members.domain.memberships import (
+    MembershipActivated,
+    MembershipLapsed,
+    MembershipRenewed,
+    MembershipStatusChanged,
+)
+from services.members.store.memberships import AffiliationRepository, MembershipRepository
 from services.members.store.organisations import OrganisationRepository
 from services.members.store.people import PeopleRepository
 from services.members.store.schema import (
@@ -56,7 +65,7 @@ __all__ = [
 def contract_mapper(centre: CentreSettings) -> Any:
     """Turn members' domain events into contract events (at the edge, for the outbox)."""
 
-    def to_contract(domain_event: object) -> Event:
+    def to_contract(domain_event: object) -> Event | None:
         if isinstance(domain_event, MemberRegistered):
             person = domain_event.person
             return MemberRegisteredV1(
@@ -81,6 +90,23 @@ def contract_mapper(centre: CentreSettings) -> Any:
                 territory=territory_contract(organisation.territory),
                 college=College(organisation.college),
             )
+        if isinstance(domain_event, MembershipActivated | MembershipLapsed):
+            contract = (
+                MembershipActivatedV1
+                if isinstance(domain_event, MembershipActivated)
+                else MembershipLapsedV1
+            )
+            return contract(
+                producer="members",
+                centre=centre.slug,
+                occurred_at=domain_event.occurred_at,
+                membership_id=domain_event.membership_id,
+                member_type=domain_event.member.kind,
+                member_id=domain_event.member.id,
+                year=domain_event.year,
+            )
+        if isinstance(domain_event, MembershipStatusChanged | MembershipRenewed):
+            return None  # grace, back to pending, renewal: no contract yet
         if isinstance(domain_event, PersonErased):
             return PersonErasedV1(
                 producer="members", centre=centre.slug, person_id=domain_event.person_id
@@ -103,7 +129,11 @@ def territory_contract(territory: TerritoryCodes) -> Territory:
 class MembersUnitOfWork(UnitOfWork):
     people: PeopleRepository
     organisations: OrganisationRepository
+    memberships: MembershipRepository
+    affiliations: AffiliationRepository
 
     def _open(self) -> None:
+        self.memberships = MembershipRepository(self.session)
+        self.affiliations = AffiliationRepository(self.session)
         self.people = PeopleRepository(self.session, reliability.outbox)
         self.organisations = OrganisationRepository(self.session)
