@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import Email, PersonName
 from contracts.members import (
+    AccessV1,
+    AddAffiliationV1,
+    AffiliationV1,
+    CheckAccessV1,
     ErasePersonV1,
     GetPersonV1,
     PersonErasureReplyV1,
@@ -90,3 +95,39 @@ async def erase_person(
         ErasePersonV1(person_id=person_id, requested_by=staff.email), PersonErasureReplyV1
     )
     return Response(status_code=204)
+
+
+class NewAffiliation(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    organisation_id: uuid.UUID
+    role: str = Field(min_length=1, max_length=100)
+    start: date
+    end: date | None = None
+
+
+@router.post(
+    "/{person_id}/affiliations",
+    status_code=201,
+    response_model=AffiliationV1,
+    summary="Tie a person to an organisation (staff)",
+)
+async def add_affiliation(
+    person_id: uuid.UUID,
+    body: NewAffiliation,
+    rpc: Annotated[RpcClient, Depends(_rpc)],
+    _staff: Annotated[StaffMember, Depends(require_role(Role.ADMIN, Role.STAFF))],
+) -> AffiliationV1:
+    """While it holds, the organisation's membership covers the person."""
+    return await rpc.call(AddAffiliationV1(person_id=person_id, **body.model_dump()), AffiliationV1)
+
+
+@router.get("/{person_id}/access", response_model=AccessV1, summary="Member-only access (staff)")
+async def check_access(
+    person_id: uuid.UUID,
+    on: date,
+    rpc: Annotated[RpcClient, Depends(_rpc)],
+    _staff: Annotated[StaffMember, Depends(require_role(Role.ADMIN, Role.STAFF))],
+) -> AccessV1:
+    """Whether the person counts as a member on ``on`` (own or an organisation's membership)."""
+    return await rpc.call(CheckAccessV1(person_id=person_id, on=on), AccessV1)

@@ -1,0 +1,90 @@
+"""``/api/v1/memberships``: yearly memberships, payments and waivers (staff)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.members import (
+    GetMembershipV1,
+    MembershipV1,
+    MemberType,
+    OpenMembershipV1,
+    RecordPaymentV1,
+    WaiveMembershipV1,
+)
+from services.gateway.auth import require_role
+from services.gateway.store import Role, StaffMember
+from services.runtime.rpc import RpcClient
+
+router = APIRouter(prefix="/api/v1/memberships", tags=["memberships"])
+
+STAFF = require_role(Role.ADMIN, Role.STAFF)
+
+
+class NewMembership(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    member_type: MemberType
+    member_id: uuid.UUID
+    year: int = Field(ge=2000, le=2100)
+    population: int | None = Field(
+        default=None, ge=0, description="For local authorities; else the reference data's."
+    )
+
+
+class NewPayment(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    amount: Decimal = Field(gt=0, decimal_places=2)
+    paid_on: date
+    method: Literal["transfer", "cheque", "card", "cash", "administrative_mandate"]
+    reference: str = Field(default="", max_length=100)
+
+
+class Waiver(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+def _rpc(request: Request) -> RpcClient:
+    rpc: RpcClient = request.app.state.rpc
+    return rpc
+
+
+Rpc = Annotated[RpcClient, Depends(_rpc)]
+Staff = Annotated[StaffMember, Depends(STAFF)]
+
+
+@router.post("", status_code=201, response_model=MembershipV1, summary="Open a year (staff)")
+async def open_membership(body: NewMembership, rpc: Rpc, staff: Staff) -> MembershipV1:
+    """Dues come from the centre's fee schedule; 409 if that year is already open."""
+    return await rpc.call(OpenMembershipV1(**body.model_dump(), by=staff.email), MembershipV1)
+
+
+@router.get("/{membership_id}", response_model=MembershipV1, summary="Read (staff)")
+async def get_membership(membership_id: uuid.UUID, rpc: Rpc, _staff: Staff) -> MembershipV1:
+    return await rpc.call(GetMembershipV1(membership_id=membership_id), MembershipV1)
+
+
+@router.post(
+    "/{membership_id}/payments", response_model=MembershipV1, summary="Record a payment (staff)"
+)
+async def record_payment(
+    membership_id: uuid.UUID, body: NewPayment, rpc: Rpc, staff: Staff
+) -> MembershipV1:
+    """The payment that settles the dues activates the membership and numbers its receipt."""
+    command = RecordPaymentV1(membership_id=membership_id, **body.model_dump(), by=staff.email)
+    return await rpc.call(command, MembershipV1)
+
+
+@router.post("/{membership_id}/waiver", response_model=MembershipV1, summary="Waive (staff)")
+async def waive(membership_id: uuid.UUID, body: Waiver, rpc: Rpc, staff: Staff) -> MembershipV1:
+    command = WaiveMembershipV1(membership_id=membership_id, reason=body.reason, by=staff.email)
+    return await rpc.call(command, MembershipV1)
