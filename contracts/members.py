@@ -374,3 +374,38 @@ class MembershipLapsedV1(Event):
     member_type: MemberType
     member_id: uuid.UUID
     year: int
+
+
+class RenewMembershipsV1(Command):
+    """Open ``year`` for every member whose previous year is active or in grace (``reso members
+    renew --year Y``). Idempotent: members already open for ``year`` are skipped."""
+
+    subject: ClassVar[str] = "rpc.members.membership.renew.v1"
+
+    year: int = Field(ge=2000, le=2100)
+    by: str
+
+
+class RenewalReplyV1(Reply):
+    subject: ClassVar[str] = "rpc.members.membership.renew.v1"
+
+    year: int
+    opened: int = Field(description="Memberships opened for the year by this run.")
+    already_open: int = Field(description="Members that already had the year open.")
+
+
+class MembershipRenewedV1(Event):
+    """Next year's membership was opened for a member of this year: its dues are now expected.
+
+    Emitted by members once per member and year, in the transaction that opens it; consumers
+    send the renewal call for dues. Carries no personal data.
+    """
+
+    subject: ClassVar[str] = "reso.members.membership.renewed.v1"
+
+    membership_id: uuid.UUID
+    previous_membership_id: uuid.UUID
+    member_type: MemberType
+    member_id: uuid.UUID
+    year: int
+    dues: Decimal

@@ -145,6 +145,38 @@ async def _seed(env: dict[str, str]) -> None:
         await broker.stop()
 
 
+def cmd_members_renew(args: argparse.Namespace) -> int:
+    """Open year Y for every member covered in Y-1 (through the members service)."""
+    import getpass
+
+    from contracts.members import RenewalReplyV1, RenewMembershipsV1
+    from services.runtime.bus import Bus
+    from services.runtime.rpc import RpcClient, RpcError
+    from services.runtime.settings import NatsSettings
+
+    async def renew() -> RenewalReplyV1:
+        broker = Bus("cli", NatsSettings()).broker
+        await broker.connect()
+        try:
+            return await RpcClient(broker, timeout=300).call(
+                RenewMembershipsV1(year=args.year, by=f"reso members renew ({getpass.getuser()})"),
+                RenewalReplyV1,
+            )
+        finally:
+            await broker.stop()
+
+    try:
+        reply = asyncio.run(renew())
+    except RpcError as error:
+        print(f"renewal failed: {error.error.message}", file=sys.stderr)
+        return 1
+    print(
+        f"{reply.year}: {reply.opened} memberships opened, {reply.already_open} already open;"
+        " members are notified by reso.members.membership.renewed.v1"
+    )
+    return 0
+
+
 def cmd_staff_add(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import IntegrityError
 
@@ -221,6 +253,12 @@ def parser() -> argparse.ArgumentParser:
         func=cmd_provision
     )
     commands.add_parser("seed", help="load demo data").set_defaults(func=cmd_seed)
+
+    members = commands.add_parser("members", help="members' register")
+    members_commands = members.add_subparsers(dest="members_command", required=True)
+    renew = members_commands.add_parser("renew", help="open year Y for last year's members")
+    renew.add_argument("--year", type=int, required=True)
+    renew.set_defaults(func=cmd_members_renew)
 
     staff = commands.add_parser("staff", help="staff accounts")
     staff_commands = staff.add_subparsers(dest="staff_command", required=True)

@@ -2,25 +2,44 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import tomllib
+from datetime import UTC, datetime
 
 from services.members import bus as members_bus
+from services.members import handlers
 from services.members.domain.fees import DEFAULT_FEE_SCHEDULE, FeeSchedule
 from services.members.handlers import MembershipRules
 from services.members.settings import MembersSettings
 from services.members.store import MembersUnitOfWork, contract_mapper, reliability
 from services.runtime.health import register_health
-from services.runtime.logging import configure_logging
+from services.runtime.logging import configure_logging, get_logger
 from services.runtime.service import ServiceApp, foundation, run
+
+log = get_logger("reso.members")
 
 
 def build_app(settings: MembersSettings) -> ServiceApp:
     base = foundation("members", settings, reliability)
     uow = base.units_of_work(MembersUnitOfWork, contract_mapper(settings.centre))
 
-    members_bus.register(base.bus, uow, membership_rules(settings))
+    rules = membership_rules(settings)
+    members_bus.register(base.bus, uow, rules)
     register_health(base.bus, base.engine)
-    return ServiceApp("members", settings, base.engine, base.bus, base.relay)
+
+    async def membership_clock(stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            try:
+                await handlers.advance_memberships(uow, rules, datetime.now(UTC))
+            except Exception as error:  # database down: try again at the next tick
+                log.warning("membership calendar failed", error=repr(error))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), settings.membership_clock_seconds)
+
+    return ServiceApp(
+        "members", settings, base.engine, base.bus, base.relay, workers=[membership_clock]
+    )
 
 
 def membership_rules(settings: MembersSettings) -> MembershipRules:

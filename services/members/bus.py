@@ -15,6 +15,7 @@ from contracts.members import (
     MemberRegisteredV1,
     MembershipActivatedV1,
     MembershipLapsedV1,
+    MembershipRenewedV1,
     MembershipV1,
     OpenMembershipV1,
     OrganisationCreatedV1,
@@ -25,6 +26,8 @@ from contracts.members import (
     PersonV1,
     RecordPaymentV1,
     RegisterPersonV1,
+    RenewalReplyV1,
+    RenewMembershipsV1,
     WaiveMembershipV1,
 )
 from services.members import handlers
@@ -37,6 +40,7 @@ def register(bus: Bus, uow: handlers.UowFactory, rules: handlers.MembershipRules
     bus.publisher(OrganisationCreatedV1)
     bus.publisher(MembershipActivatedV1)
     bus.publisher(MembershipLapsedV1)
+    bus.publisher(MembershipRenewedV1)
 
     @bus.rpc(RegisterPersonV1.subject, description=RegisterPersonV1.__doc__)
     async def register_person(command: RegisterPersonV1) -> PersonRegisteredReplyV1:
@@ -81,3 +85,7 @@ def register(bus: Bus, uow: handlers.UowFactory, rules: handlers.MembershipRules
     @bus.rpc(CheckAccessV1.subject, description=CheckAccessV1.__doc__)
     async def check_access(query: CheckAccessV1) -> AccessV1:
         return await handlers.check_access(query, uow)
+
+    @bus.rpc(RenewMembershipsV1.subject, description=RenewMembershipsV1.__doc__)
+    async def renew_memberships(command: RenewMembershipsV1) -> RenewalReplyV1:
+        return await handlers.renew_memberships(command, uow, rules)

@@ -31,6 +31,8 @@ from contracts.members import (
     PersonV1,
     RecordPaymentV1,
     RegisterPersonV1,
+    RenewalReplyV1,
+    RenewMembershipsV1,
     StatusChangeV1,
     WaiveMembershipV1,
 )
@@ -44,6 +46,7 @@ from services.members.domain.memberships import (
     Membership,
     PaymentMethod,
     is_covered,
+    renewal_of,
 )
 from services.members.store import MembersUnitOfWork, territory_contract
 from services.runtime.errors import Conflict, NotFound
@@ -300,6 +303,61 @@ async def check_access(query: CheckAccessV1, uow: UowFactory) -> AccessV1:
         covering = await work.memberships.covering_any(holders)
     member = is_covered(query.person_id, query.on, covering, held)
     return AccessV1(person_id=query.person_id, on=query.on, member=member)
+
+
+async def renew_memberships(
+    command: RenewMembershipsV1, uow: UowFactory, rules: MembershipRules
+) -> RenewalReplyV1:
+    """Open ``year`` for each member covered in ``year - 1``; one transaction per member."""
+    async with uow() as work:
+        previous_year = await work.memberships.covering_in_year(command.year - 1)
+    opened = already_open = 0
+    for previous in previous_year:
+        async with uow() as work:
+            if await work.memberships.for_member_year(previous.member, command.year):
+                already_open += 1
+                continue
+            kind, population = await _member_kind(work, previous.member, None)
+            membership, events = renewal_of(
+                previous,
+                member_kind=kind,
+                population=population,
+                schedule=rules.schedule,
+                now=datetime.now(UTC),
+                by=command.by,
+            )
+            await work.memberships.add(membership)
+            for event in events:
+                work.record(event)
+            try:
+                await work.commit()
+            except IntegrityError:  # opened meanwhile by staff or another run
+                already_open += 1
+                continue
+            opened += 1
+    log.info("memberships renewed", year=command.year, opened=opened, already_open=already_open)
+    return RenewalReplyV1(year=command.year, opened=opened, already_open=already_open)
+
+
+async def advance_memberships(uow: UowFactory, rules: MembershipRules, now: datetime) -> int:
+    """Let the calendar move memberships of past years on (grace, then lapsed); returns how many
+    changed. Idempotent: run it as often as you like."""
+    async with uow() as work:
+        candidates = await work.memberships.unsettled_before(now.year)
+    changed = 0
+    for candidate in candidates:
+        async with uow() as work:
+            membership = await work.memberships.get(candidate.id)
+            if membership is None:
+                continue
+            event = membership.advance(now, rules.grace_end(membership.year))
+            if event is None:
+                continue
+            await work.memberships.save(membership)
+            work.record(event)
+            await work.commit()
+            changed += 1
+    return changed
 
 
 def membership_reply(membership: Membership) -> MembershipV1:

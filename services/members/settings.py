@@ -17,6 +17,9 @@ class MembersSettings(ServiceSettings):
     fee_schedule_file: Path | None = Field(
         default=None, description="TOML fee schedule; the built-in default when unset."
     )
+    membership_clock_seconds: float = Field(
+        default=3600, gt=0, description="How often the calendar moves memberships on."
+    )
     grace_until: str = Field(
         default="03-31",
         pattern=r"^\d{2}-\d{2}$",

@@ -10,6 +10,7 @@ from contracts.members import (
     MemberRegisteredV1,
     MembershipActivatedV1,
     MembershipLapsedV1,
+    MembershipRenewedV1,
     OrganisationCreatedV1,
     OrganisationKind,
     PersonErasedV1,
@@ -105,8 +106,20 @@ def contract_mapper(centre: CentreSettings) -> Any:
                 member_id=domain_event.member.id,
                 year=domain_event.year,
             )
-        if isinstance(domain_event, MembershipStatusChanged | MembershipRenewed):
-            return None  # grace, back to pending, renewal: no contract yet
+        if isinstance(domain_event, MembershipRenewed):
+            return MembershipRenewedV1(
+                producer="members",
+                centre=centre.slug,
+                occurred_at=domain_event.occurred_at,
+                membership_id=domain_event.membership_id,
+                previous_membership_id=domain_event.previous_membership_id,
+                member_type=domain_event.member.kind,
+                member_id=domain_event.member.id,
+                year=domain_event.year,
+                dues=domain_event.dues,
+            )
+        if isinstance(domain_event, MembershipStatusChanged):
+            return None  # entering grace, back to pending: no contract yet
         if isinstance(domain_event, PersonErased):
             return PersonErasedV1(
                 producer="members", centre=centre.slug, person_id=domain_event.person_id

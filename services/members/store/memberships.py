@@ -136,6 +136,30 @@ class MembershipRepository:
         loaded = [await self._load(row) for row in rows]
         return [membership for membership in loaded if membership.member in wanted]
 
+    async def covering_in_year(self, year: int) -> list[Membership]:
+        """Memberships of ``year`` that are active or in grace (the ones to renew)."""
+        rows = (
+            await self._session.execute(
+                select(memberships).where(
+                    memberships.c.year == year,
+                    memberships.c.status.in_([status.value for status in COVERING]),
+                )
+            )
+        ).all()
+        return [await self._load(row) for row in rows]
+
+    async def unsettled_before(self, year: int) -> list[Membership]:
+        """Memberships of earlier years not yet lapsed: the calendar may move them on."""
+        rows = (
+            await self._session.execute(
+                select(memberships).where(
+                    memberships.c.year < year,
+                    memberships.c.status != MembershipStatus.LAPSED.value,
+                )
+            )
+        ).all()
+        return [await self._load(row) for row in rows]
+
     async def next_receipt_sequence(self, year: int) -> int:
         """The next free receipt number of ``year`` (taken only by :meth:`take_receipt`)."""
         statement = select(receipt_counters.c.last).where(receipt_counters.c.year == year)
