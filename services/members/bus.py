@@ -8,15 +8,24 @@ from contracts.members import (
     AffiliationV1,
     CheckAccessV1,
     CreateOrganisationV1,
+    DecideNetworkRequestV1,
     ErasePersonV1,
     GetMembershipV1,
     GetOrganisationV1,
     GetPersonV1,
+    GetRosterV1,
+    JoinNetworkV1,
+    LeaveNetworkV1,
+    ListNetworksV1,
     MemberRegisteredV1,
     MembershipActivatedV1,
     MembershipLapsedV1,
     MembershipRenewedV1,
     MembershipV1,
+    NetworkJoinedV1,
+    NetworkLeftV1,
+    NetworkMembershipV1,
+    NetworksV1,
     OpenMembershipV1,
     OrganisationCreatedV1,
     OrganisationV1,
@@ -28,6 +37,7 @@ from contracts.members import (
     RegisterPersonV1,
     RenewalReplyV1,
     RenewMembershipsV1,
+    RosterV1,
     WaiveMembershipV1,
 )
 from services.members import handlers
@@ -41,6 +51,8 @@ def register(bus: Bus, uow: handlers.UowFactory, rules: handlers.MembershipRules
     bus.publisher(MembershipActivatedV1)
     bus.publisher(MembershipLapsedV1)
     bus.publisher(MembershipRenewedV1)
+    bus.publisher(NetworkJoinedV1)
+    bus.publisher(NetworkLeftV1)
 
     @bus.rpc(RegisterPersonV1.subject, description=RegisterPersonV1.__doc__)
     async def register_person(command: RegisterPersonV1) -> PersonRegisteredReplyV1:
@@ -89,3 +101,23 @@ def register(bus: Bus, uow: handlers.UowFactory, rules: handlers.MembershipRules
     @bus.rpc(RenewMembershipsV1.subject, description=RenewMembershipsV1.__doc__)
     async def renew_memberships(command: RenewMembershipsV1) -> RenewalReplyV1:
         return await handlers.renew_memberships(command, uow, rules)
+
+    @bus.rpc(ListNetworksV1.subject, description=ListNetworksV1.__doc__)
+    async def list_networks(query: ListNetworksV1) -> NetworksV1:
+        return handlers.list_networks()
+
+    @bus.rpc(JoinNetworkV1.subject, description=JoinNetworkV1.__doc__)
+    async def join_network(command: JoinNetworkV1) -> NetworkMembershipV1:
+        return await handlers.join_network(command, uow)
+
+    @bus.rpc(DecideNetworkRequestV1.subject, description=DecideNetworkRequestV1.__doc__)
+    async def decide_network_request(command: DecideNetworkRequestV1) -> NetworkMembershipV1:
+        return await handlers.decide_network_request(command, uow)
+
+    @bus.rpc(LeaveNetworkV1.subject, description=LeaveNetworkV1.__doc__)
+    async def leave_network(command: LeaveNetworkV1) -> NetworkMembershipV1:
+        return await handlers.leave_network(command, uow)
+
+    @bus.rpc(GetRosterV1.subject, description=GetRosterV1.__doc__)
+    async def network_roster(query: GetRosterV1) -> RosterV1:
+        return await handlers.network_roster(query, uow)

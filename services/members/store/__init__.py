@@ -11,6 +11,8 @@ from contracts.members import (
     MembershipActivatedV1,
     MembershipLapsedV1,
     MembershipRenewedV1,
+    NetworkJoinedV1,
+    NetworkLeftV1,
     OrganisationCreatedV1,
     OrganisationKind,
     PersonErasedV1,
@@ -28,7 +30,9 @@ from services.members.domain.memberships import (
     MembershipRenewed,
     MembershipStatusChanged,
 )
+from services.members.domain.networks import NetworkEvent, NetworkJoined, NetworkLeft
 from services.members.store.memberships import AffiliationRepository, MembershipRepository
+from services.members.store.networks import NetworkRepository
 from services.members.store.organisations import OrganisationRepository
 from services.members.store.people import PeopleRepository
 from services.members.store.schema import (
@@ -120,6 +124,19 @@ def contract_mapper(centre: CentreSettings) -> Any:
             )
         if isinstance(domain_event, MembershipStatusChanged):
             return None  # entering grace, back to pending: no contract yet
+        if isinstance(domain_event, NetworkJoined | NetworkLeft):
+            network_contract = (
+                NetworkJoinedV1 if isinstance(domain_event, NetworkJoined) else NetworkLeftV1
+            )
+            return network_contract(
+                producer="members",
+                centre=centre.slug,
+                occurred_at=domain_event.occurred_at,
+                network_slug=domain_event.network_slug,
+                person_id=domain_event.person_id,
+            )
+        if isinstance(domain_event, NetworkEvent):
+            return None  # a request or a refusal: no contract yet
         if isinstance(domain_event, PersonErased):
             return PersonErasedV1(
                 producer="members", centre=centre.slug, person_id=domain_event.person_id
@@ -144,8 +161,10 @@ class MembersUnitOfWork(UnitOfWork):
     organisations: OrganisationRepository
     memberships: MembershipRepository
     affiliations: AffiliationRepository
+    networks: NetworkRepository
 
     def _open(self) -> None:
+        self.networks = NetworkRepository(self.session)
         self.memberships = MembershipRepository(self.session)
         self.affiliations = AffiliationRepository(self.session)
         self.people = PeopleRepository(self.session, reliability.outbox)

@@ -7,6 +7,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     Numeric,
@@ -135,4 +136,26 @@ affiliations = Table(
     Column("role", String(100), nullable=False),
     Column("start", Date, nullable=False),
     Column("end", Date, nullable=True),
+)
+
+network_memberships = Table(
+    "network_memberships",
+    metadata,
+    Column("network_slug", String(80), primary_key=True),
+    Column("person_id", String(36), ForeignKey("people.id"), primary_key=True),
+    Column("status", String(16), nullable=False, index=True),
+)
+
+network_history = Table(
+    "network_history",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("network_slug", String(80), nullable=False),
+    Column("person_id", String(36), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("from_status", String(16), nullable=True),
+    Column("to_status", String(16), nullable=False),
+    Column("by", String(254), nullable=True),
+    Column("reason", Text, nullable=True),
+    Index("ix_network_history_member", "network_slug", "person_id"),
 )
