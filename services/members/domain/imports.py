@@ -21,10 +21,10 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import TypeAdapter, ValidationError
@@ -33,6 +33,9 @@ from contracts.base import Siren
 from reference import territories
 from services.members.domain.organisations import PostalAddress, TerritoryCodes
 from services.members.domain.people import normalise_email
+
+if TYPE_CHECKING:
+    from _csv import Reader as CsvReader
 
 R = TypeVar("R")
 
@@ -51,10 +54,8 @@ _OVERSEAS_PHONE = {  # national prefix (after the 0) → country code
 _SIREN = TypeAdapter(Siren)
 _ATEXT = r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+"  # RFC 5322 3.2.3, as email-validator reads it
 _DOT_ATOM = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")
-_QUOTES = {
-    "unexpected end of data": "guillemet jamais refermé : la suite du fichier est une seule valeur",
-    "": "guillemets mal placés : une valeur entre guillemets doit être suivie du séparateur",
-}
+_UNCLOSED = "guillemet jamais refermé : la suite du fichier est une seule valeur"
+_MISPLACED = "guillemets mal placés : une valeur entre guillemets doit être suivie du séparateur"
 _EMAIL_TWICE = "adresse e-mail déjà présente ligne {}"
 _NAME_TWICE = "structure sans SIREN déjà présente ligne {} (même nom, même commune)"
 
@@ -161,9 +162,7 @@ _PEOPLE_COLUMNS = _aliases(
         ),
         "phone": ("téléphone", "tél.", "tel", "numéro de téléphone", "phone"),
         "title": ("fonction", "titre", "poste", "title"),
-        "organisation_name": (
-            "structure", "organisme", "organisation", "employeur", "nom de la structure",
-        ),
+        "organisation_name": ("structure", "organisme", "organisation", "employeur"),
         "organisation_siren": ("siren", "siren de la structure", "n° siren", "siren structure"),
         "commune": ("commune", "code commune", "code insee", "insee", "code insee commune"),
     }
@@ -193,12 +192,9 @@ _KINDS = _aliases(
         ),
         "departement": ("département", "conseil départemental"),
         "region": ("région", "conseil régional"),
-        "state_service": (
-            "préfecture", "sous-préfecture", "ddets", "service de l'état", "état",
-            "state_service",
-        ),
+        "state_service": ("préfecture", "ddets", "service de l'état", "état", "state_service"),
         "social_landlord": (
-            "bailleur", "bailleur social", "office public de l'habitat", "oph", "social_landlord",
+            "bailleur", "bailleur social", "office public de l'habitat", "oph", "social_landlord"
         ),
         "association": ("association",),
         "social_centre": ("centre social", "centre socioculturel", "social_centre"),
@@ -256,19 +252,7 @@ def _parse(
         return report
 
     seen: dict[object, int] = {}
-    while True:
-        line = reader.line_num + 1
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            report.read += 1
-            report.errors.append(RowError(line, _QUOTES.get(str(error), _QUOTES[""])))
-            continue
-        if not any(cell.strip() for cell in record):
-            continue
-        report.read += 1
+    for line, record in _records(reader, report):
         extra = [cell for cell in record[len(header) :] if cell.strip()]
         if extra:
             reason = (
@@ -289,6 +273,24 @@ def _parse(
         if not problems:
             report.rows.append(row)
     return report
+
+
+def _records(reader: CsvReader, report: ImportReport[R]) -> Iterator[tuple[int, list[str]]]:
+    """Each record that is not blank, with the line it starts on; unreadable ones are errors."""
+    while True:
+        line = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            report.read += 1
+            problem = _UNCLOSED if "end of data" in str(error) else _MISPLACED
+            report.errors.append(RowError(line, problem))
+            continue
+        if any(cell.strip() for cell in record):
+            report.read += 1
+            yield line, record
 
 
 def _decode(data: bytes) -> tuple[str, str] | None:
@@ -337,11 +339,10 @@ def _person(
     _name(last_name, "nom", 100, problems)
     if not email:
         problems.append("adresse e-mail manquante")
+    elif _email_ok(email):
+        _once(("email", normalise_email(email)), line, seen, _EMAIL_TWICE, problems)
     else:
-        if _email_ok(email):
-            _once(("email", normalise_email(email)), line, seen, _EMAIL_TWICE, problems)
-        else:
-            problems.append(f"adresse e-mail invalide « {email} »")
+        problems.append(f"adresse e-mail invalide « {email} »")
     siren = _siren(values.get("organisation_siren", ""), "SIREN de la structure", problems)
     commune = _code(values.get("commune", ""), 5)
     if commune:
@@ -408,27 +409,27 @@ def _once(
 
 
 def _email_ok(email: str) -> bool:
-    """email-validator's verdict, without DNS; a plain address on a known domain costs a regex.
+    """email-validator's verdict (no DNS), with the costly part, the domain, checked once.
 
     email-validator accepts any ASCII dot-atom before the @-sign and spends its time on the
-    domain (IDNA), which repeats across a file: the domain is checked once (``_domain_ok``).
-    Anything else (non-ASCII, quotes, punycode, odd lengths) goes through the full check.
+    domain (IDNA), which repeats across a file. Anything unusual (non-ASCII, quotes, punycode,
+    a long address) gets the full check.
     """
     local, at, domain = email.rpartition("@")
     plain = email.isascii() and at and len(email) <= 254 and "xn--" not in domain.lower()
-    if plain and _DOT_ATOM.fullmatch(local) and _domain_ok(domain):
-        return True
-    try:
-        validate_email(email, check_deliverability=False)
-    except EmailNotValidError:
-        return False
-    return True
+    if plain and _DOT_ATOM.fullmatch(local):
+        return _domain_ok(domain)
+    return _valid(email)
 
 
 @lru_cache(maxsize=4096)
 def _domain_ok(domain: str) -> bool:
+    return _valid(f"a@{domain}")
+
+
+def _valid(email: str) -> bool:
     try:
-        validate_email(f"a@{domain}", check_deliverability=False)
+        validate_email(email, check_deliverability=False)
     except EmailNotValidError:
         return False
     return True
