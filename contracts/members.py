@@ -392,6 +392,9 @@ class RenewalReplyV1(Reply):
     year: int
     opened: int = Field(description="Memberships opened for the year by this run.")
     already_open: int = Field(description="Members that already had the year open.")
+    failed: tuple[str, ...] = Field(
+        default=(), description="Members that could not be renewed, with the reason (French)."
+    )
 
 
 class MembershipRenewedV1(Event):
@@ -518,3 +521,45 @@ class NetworkLeftV1(Event):
 
     network_slug: str
     person_id: uuid.UUID
+
+
+class ImportPeopleV1(Command):
+    """Import people from a CSV file as French offices produce them (staff).
+
+    ``dry_run`` only reports. Otherwise valid rows are applied idempotently: a row whose e-mail
+    is already known changes nothing, so importing the same file twice creates no duplicate.
+    Imported people get no welcome e-mail (they did not sign up themselves). The file travels in
+    the message: keep it under the NATS payload limit (1 MB by default, about 10,000 rows).
+    """
+
+    subject: ClassVar[str] = "rpc.members.people.import.v1"
+
+    csv_base64: str = Field(description="The file's bytes, base64-encoded.")
+    dry_run: bool = True
+    by: str
+
+
+class ImportProblemV1(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    line: int
+    reason: str
+
+
+class ImportReportV1(Reply):
+    """What an import found and did; ``errors`` lists every refused row with its line."""
+
+    subject: ClassVar[str] = "rpc.members.people.import.v1"
+
+    summary: str
+    encoding: str
+    delimiter: str
+    read: int
+    valid: int
+    refused: bool = Field(description="The whole file was refused (see errors).")
+    errors: tuple[ImportProblemV1, ...] = ()
+    warnings: tuple[ImportProblemV1, ...] = ()
+    notices: tuple[str, ...] = ()
+    dry_run: bool
+    created: int = 0
+    already_known: int = 0

@@ -174,7 +174,9 @@ def cmd_members_renew(args: argparse.Namespace) -> int:
         f"{reply.year}: {reply.opened} memberships opened, {reply.already_open} already open;"
         " members are notified by reso.members.membership.renewed.v1"
     )
-    return 0
+    for failure in reply.failed:
+        print(f"not renewed: {failure}", file=sys.stderr)
+    return 1 if reply.failed else 0
 
 
 def cmd_staff_add(args: argparse.Namespace) -> int:

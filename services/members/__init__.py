@@ -1,6 +1,10 @@
-"""members: people and organisations, memberships, networks, consent and erasure.
+"""members: people and organisations, memberships and dues, affiliations, thematic networks,
+consent and erasure, imports.
 
-Owns the MEMBERS stream. Answers ``rpc.members.person.register.v1``, ``rpc.members.person.get.v1``,
-``rpc.members.person.erase.v1`` and ``rpc.members.health.check.v1``; emits
-``reso.members.member.registered.v1`` and ``reso.members.person.erased.v1``.
+Owns the MEMBERS stream and its database. Answers ``rpc.members.person.*``,
+``rpc.members.organisation.*``, ``rpc.members.membership.*``, ``rpc.members.affiliation.add.v1``,
+``rpc.members.access.check.v1``, ``rpc.members.network.*``, ``rpc.members.people.import.v1`` and
+``rpc.members.health.check.v1``. Emits ``reso.members.member.registered.v1``,
+``.person.erased.v1``, ``.organisation.created.v1``, ``.membership.activated/.lapsed/.renewed.v1``
+and ``.network.joined/.left.v1``. A worker runs the membership calendar.
 """

@@ -14,6 +14,8 @@ from contracts.members import (
     GetOrganisationV1,
     GetPersonV1,
     GetRosterV1,
+    ImportPeopleV1,
+    ImportReportV1,
     JoinNetworkV1,
     LeaveNetworkV1,
     ListNetworksV1,
@@ -121,3 +123,7 @@ def register(bus: Bus, uow: handlers.UowFactory, rules: handlers.MembershipRules
     @bus.rpc(GetRosterV1.subject, description=GetRosterV1.__doc__)
     async def network_roster(query: GetRosterV1) -> RosterV1:
         return await handlers.network_roster(query, uow)
+
+    @bus.rpc(ImportPeopleV1.subject, description=ImportPeopleV1.__doc__)
+    async def import_people(command: ImportPeopleV1) -> ImportReportV1:
+        return await handlers.import_people(command, uow)

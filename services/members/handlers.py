@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +25,9 @@ from contracts.members import (
     GetOrganisationV1,
     GetPersonV1,
     GetRosterV1,
+    ImportPeopleV1,
+    ImportProblemV1,
+    ImportReportV1,
     JoinNetworkV1,
     LeaveNetworkV1,
     MembershipV1,
@@ -47,7 +52,7 @@ from contracts.members import (
 )
 from reference import territories
 from services.members import domain
-from services.members.domain import networks, organisations
+from services.members.domain import imports, networks, organisations
 from services.members.domain.fees import FeeSchedule
 from services.members.domain.memberships import (
     Affiliation,
@@ -58,7 +63,7 @@ from services.members.domain.memberships import (
     renewal_of,
 )
 from services.members.store import MembersUnitOfWork, territory_contract
-from services.runtime.errors import Conflict, NotFound
+from services.runtime.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.runtime.logging import get_logger
 
 log = get_logger("reso.members")
@@ -321,20 +326,25 @@ async def renew_memberships(
     async with uow() as work:
         previous_year = await work.memberships.covering_in_year(command.year - 1)
     opened = already_open = 0
+    failed: list[str] = []
     for previous in previous_year:
         async with uow() as work:
             if await work.memberships.for_member_year(previous.member, command.year):
                 already_open += 1
                 continue
-            kind, population = await _member_kind(work, previous.member, None)
-            membership, events = renewal_of(
-                previous,
-                member_kind=kind,
-                population=population,
-                schedule=rules.schedule,
-                now=datetime.now(UTC),
-                by=command.by,
-            )
+            try:
+                kind, population = await _member_kind(work, previous.member, None)
+                membership, events = renewal_of(
+                    previous,
+                    member_kind=kind,
+                    population=population,
+                    schedule=rules.schedule,
+                    now=datetime.now(UTC),
+                    by=command.by,
+                )
+            except DomainError as error:  # e.g. a local authority with no known population
+                failed.append(f"{previous.member.kind} {previous.member.id} : {error.message}")
+                continue
             await work.memberships.add(membership)
             for event in events:
                 work.record(event)
@@ -344,8 +354,16 @@ async def renew_memberships(
                 already_open += 1
                 continue
             opened += 1
-    log.info("memberships renewed", year=command.year, opened=opened, already_open=already_open)
-    return RenewalReplyV1(year=command.year, opened=opened, already_open=already_open)
+    log.info(
+        "memberships renewed",
+        year=command.year,
+        opened=opened,
+        already_open=already_open,
+        failed=len(failed),
+    )
+    return RenewalReplyV1(
+        year=command.year, opened=opened, already_open=already_open, failed=tuple(failed)
+    )
 
 
 async def advance_memberships(uow: UowFactory, rules: MembershipRules, now: datetime) -> int:
@@ -487,4 +505,45 @@ def _network_reply(membership: networks.NetworkMembership) -> NetworkMembershipV
         network_slug=membership.network_slug,
         person_id=membership.person_id,
         status=membership.status.value,
+    )
+
+
+# --- import -------------------------------------------------------------------------------------
+
+
+async def import_people(command: ImportPeopleV1, uow: UowFactory) -> ImportReportV1:
+    """Parse and check the file; unless it is a dry run, add the people not known yet, in one
+    transaction (all or nothing)."""
+    try:
+        data = base64.b64decode(command.csv_base64, validate=True)
+    except binascii.Error as error:
+        raise InvalidInput("Le fichier n'est pas encodé en base64.") from error
+    report = imports.parse_people(data)
+    created = already_known = 0
+    if not command.dry_run and not report.refused and report.rows:
+        now = datetime.now(UTC)
+        async with uow() as work:
+            known = await work.people.known_email_keys([row.key for row in report.rows])
+            new = [
+                domain.register(row.first_name, row.last_name, row.email, now)
+                for row in report.rows
+                if row.key not in known
+            ]
+            await work.people.add_many(new)
+            await work.commit()
+        created, already_known = len(new), len(report.rows) - len(new)
+        log.info("people imported", created=created, already_known=already_known, by=command.by)
+    return ImportReportV1(
+        summary=report.summary(),
+        encoding=report.encoding,
+        delimiter=report.delimiter,
+        read=report.read,
+        valid=len(report.rows),
+        refused=report.refused,
+        errors=tuple(ImportProblemV1(line=e.line, reason=e.reason) for e in report.errors),
+        warnings=tuple(ImportProblemV1(line=w.line, reason=w.reason) for w in report.warnings),
+        notices=tuple(report.notices),
+        dry_run=command.dry_run,
+        created=created,
+        already_known=already_known,
     )

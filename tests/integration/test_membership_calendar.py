@@ -19,6 +19,7 @@ from contracts.members import (
     OpenMembershipV1,
     OrganisationV1,
     RecordPaymentV1,
+    WaiveMembershipV1,
 )
 from services.members import handlers
 from services.members.app import build_app as build_members
@@ -30,6 +31,10 @@ from services.runtime.rpc import RpcClient
 from tests.support.services import CENTRE, members_settings, running, stream_messages, wait_until
 
 STAFF = "tresorier@crpv.example.org"
+# Memberships are opened today, so their year is this one (the calendar respects decisions
+# taken after a grace period: a past year opened today would never lapse).
+THIS_YEAR = date.today().year
+NEXT_YEAR = THIS_YEAR + 1
 
 
 async def _reso(nats_url: str, *args: str) -> tuple[int, str]:
@@ -66,7 +71,7 @@ class TestRenewalAndCalendar:
                     OpenMembershipV1(
                         member_type="organisation",
                         member_id=organisation.organisation_id,
-                        year=2025,
+                        year=THIS_YEAR,
                         by=STAFF,
                     ),
                     MembershipV1,
@@ -75,17 +80,41 @@ class TestRenewalAndCalendar:
                 RecordPaymentV1(
                     membership_id=memberships[paid_member.organisation_id].membership_id,
                     amount=Decimal("30.00"),
-                    paid_on=date(2025, 2, 3),
+                    paid_on=date.today(),
                     method="transfer",
                     reference="VIR 0203",
                     by=STAFF,
                 ),
                 MembershipV1,
             )
+            # A département is priced by population, which the reference data does not know:
+            # its renewal is reported, and the others still happen.
+            departement = await rpc.call(
+                CreateOrganisationV1(
+                    kind="departement", name="Département d'Ille-et-Vilaine", created_by=STAFF
+                ),
+                OrganisationV1,
+            )
+            opened_this_year = await rpc.call(
+                OpenMembershipV1(
+                    member_type="organisation",
+                    member_id=departement.organisation_id,
+                    year=THIS_YEAR,
+                    population=1_100_000,
+                    by=STAFF,
+                ),
+                MembershipV1,
+            )
+            await rpc.call(
+                WaiveMembershipV1(
+                    membership_id=opened_this_year.membership_id, reason="convention", by=STAFF
+                ),
+                MembershipV1,
+            )
             await client.stop()
 
-            first = await _reso(nats_server.url, "members", "renew", "--year", "2026")
-            second = await _reso(nats_server.url, "members", "renew", "--year", "2026")
+            first = await _reso(nats_server.url, "members", "renew", "--year", str(NEXT_YEAR))
+            second = await _reso(nats_server.url, "members", "renew", "--year", str(NEXT_YEAR))
             renewed = await wait_until(
                 lambda: stream_messages(
                     nats_server.url, "MEMBERS", "reso.members.membership.renewed.v1"
@@ -101,12 +130,12 @@ class TestRenewalAndCalendar:
                 )
 
             rules = membership_rules(settings)
-            # Paid for 2025 and renewed: grace in January 2026, lapsed once grace is over.
-            january = await handlers.advance_memberships(
-                uow, rules, datetime(2026, 1, 2, tzinfo=UTC)
-            )
-            april = await handlers.advance_memberships(uow, rules, datetime(2026, 4, 1, tzinfo=UTC))
-            again = await handlers.advance_memberships(uow, rules, datetime(2026, 4, 1, tzinfo=UTC))
+            # Paid this year and renewed: grace in January, lapsed once the grace period is over.
+            new_year = datetime(NEXT_YEAR, 1, 2, tzinfo=UTC)
+            after_grace = datetime(NEXT_YEAR, 4, 1, tzinfo=UTC)
+            january = await handlers.advance_memberships(uow, rules, new_year)
+            april = await handlers.advance_memberships(uow, rules, after_grace)
+            again = await handlers.advance_memberships(uow, rules, after_grace)
             lapsed = await wait_until(
                 lambda: stream_messages(
                     nats_server.url, "MEMBERS", "reso.members.membership.lapsed.v1"
@@ -114,21 +143,23 @@ class TestRenewalAndCalendar:
             )
             async with uow() as work:
                 next_year = await work.memberships.for_member_year(
-                    MemberRef("organisation", paid_member.organisation_id), 2026
+                    MemberRef("organisation", paid_member.organisation_id), NEXT_YEAR
                 )
                 unpaid_next_year = await work.memberships.for_member_year(
-                    MemberRef("organisation", unpaid_member.organisation_id), 2026
+                    MemberRef("organisation", unpaid_member.organisation_id), NEXT_YEAR
                 )
 
-        assert first[0] == 0 and "2026: 1 memberships opened, 0 already open" in first[1]
-        assert second[0] == 0 and "2026: 0 memberships opened, 1 already open" in second[1]
+        assert first[0] == 1 and f"{NEXT_YEAR}: 1 memberships opened, 0 already open" in first[1]
+        assert f"not renewed: organisation {departement.organisation_id}" in first[1]
+        assert "population" in first[1]
+        assert second[0] == 1 and f"{NEXT_YEAR}: 0 memberships opened, 1 already open" in second[1]
         assert next_year is not None and next_year.status.value == "pending"
         assert next_year.dues == Decimal("30.00")
-        assert unpaid_next_year is None  # never paid for 2025: nothing to renew
+        assert unpaid_next_year is None  # never paid this year: nothing to renew
         [renewal] = [json.loads(m.data) for m in renewed]
         assert renewal["member_id"] == str(paid_member.organisation_id)
-        assert renewal["year"] == 2026 and renewal["dues"] == "30.00"
-        assert (january, april, again) == (1, 2, 0)
+        assert renewal["year"] == NEXT_YEAR and renewal["dues"] == "30.00"
+        assert (january, april, again) == (2, 3, 0)
         assert sorted(json.loads(m.data)["member_id"] for m in lapsed) == sorted(
-            [str(paid_member.organisation_id), str(unpaid_member.organisation_id)]
+            str(o.organisation_id) for o in (paid_member, unpaid_member, departement)
         )

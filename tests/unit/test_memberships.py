@@ -414,6 +414,14 @@ class TestWaive:
 
 
 class TestAdvance:
+    def test_does_not_lapse_again_a_membership_reactivated_after_the_grace_period(self) -> None:
+        membership = an_association()
+        membership.advance(at(date(2028, 4, 1)), GRACE_UNTIL)
+        pay(membership, "30.00", now=at(date(2028, 4, 10)))
+
+        assert membership.advance(at(date(2028, 4, 11)), GRACE_UNTIL) is None
+        assert membership.status is ACTIVE
+
     def test_leaves_a_paid_membership_active_until_the_end_of_its_year(self) -> None:
         membership = paid_association()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import date
 from typing import Annotated
@@ -17,12 +18,15 @@ from contracts.members import (
     CheckAccessV1,
     ErasePersonV1,
     GetPersonV1,
+    ImportPeopleV1,
+    ImportReportV1,
     PersonErasureReplyV1,
     PersonRegisteredReplyV1,
     PersonV1,
     RegisterPersonV1,
 )
 from services.gateway.auth import require_role
+from services.gateway.errors import ApiError
 from services.gateway.store import Role, StaffMember
 from services.runtime.rpc import RpcClient
 
@@ -54,6 +58,31 @@ class Person(BaseModel):
 def _rpc(request: Request) -> RpcClient:
     rpc: RpcClient = request.app.state.rpc
     return rpc
+
+
+@router.post(
+    "/import",
+    response_model=ImportReportV1,
+    summary="Import people from CSV (staff)",
+    openapi_extra={
+        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
+    },
+)
+async def import_people(
+    request: Request,
+    rpc: Annotated[RpcClient, Depends(_rpc)],
+    staff: Annotated[StaffMember, Depends(require_role(Role.ADMIN, Role.STAFF))],
+    dry_run: bool = True,
+) -> ImportReportV1:
+    """Send the CSV file as the request body. ``dry_run=true`` (the default) only reports every
+    bad row with its line; ``dry_run=false`` adds the people not known yet (matched on e-mail)."""
+    data = await request.body()
+    if not data:
+        raise ApiError(422, "invalid", "Le fichier est vide.")
+    command = ImportPeopleV1(
+        csv_base64=base64.b64encode(data).decode(), dry_run=dry_run, by=staff.email
+    )
+    return await rpc.call(command, ImportReportV1, timeout=60)
 
 
 @router.post("", status_code=201, response_model=SignedUp, summary="Sign up (public)")

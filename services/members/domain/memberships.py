@@ -232,11 +232,15 @@ class Membership:
         """Apply the calendar; idempotent. Year Y is covered until Dec 31 of Y; an active
         membership enters grace on Jan 1 of Y+1; after ``grace_until`` (a date of Y+1) anything
         not yet lapsed lapses, including a membership never paid (pending does not go through
-        grace: it gave no access) and one staff had overridden. None when nothing changes."""
+        grace: it gave no access) and one staff had overridden before that date. A membership
+        reactivated after ``grace_until`` (a late payment, a waiver, a staff decision) is a later
+        decision the calendar respects: it is not lapsed again. None when nothing changes."""
         if grace_until.year != self.year + 1:
             message = f"La période de grâce de l'adhésion {self.year} finit en {self.year + 1}."
             raise InvalidInput(message, field="grace_until")
         today = now.date()
+        if self.history and self.history[-1].at.date() > grace_until:
+            return None  # decided after the grace period: the calendar has nothing more to say
         if today > grace_until and self.status is not MembershipStatus.LAPSED:
             return self._change(MembershipStatus.LAPSED, "fin de la période de grâce", now, None)
         if today.year > self.year and self.status is MembershipStatus.ACTIVE:

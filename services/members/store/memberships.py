@@ -100,11 +100,12 @@ class MembershipRepository:
         self._loaded[membership.id] = (len(membership.payments), len(membership.history))
 
     async def get(self, membership_id: uuid.UUID) -> Membership | None:
-        row = (
-            await self._session.execute(
-                select(memberships).where(memberships.c.id == str(membership_id))
-            )
-        ).first()
+        """The membership, locked for this transaction on PostgreSQL (SQLite serialises units
+        of work anyway), so two payments or calendar runs never interleave."""
+        statement = select(memberships).where(memberships.c.id == str(membership_id))
+        if self._session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update()
+        row = (await self._session.execute(statement)).first()
         return await self._load(row) if row else None
 
     async def for_member_year(self, member: MemberRef, year: int) -> Membership | None:
@@ -161,7 +162,15 @@ class MembershipRepository:
         return [await self._load(row) for row in rows]
 
     async def next_receipt_sequence(self, year: int) -> int:
-        """The next free receipt number of ``year`` (taken only by :meth:`take_receipt`)."""
+        """The next free receipt number of ``year`` (taken only by :meth:`take_receipt`).
+
+        The year's counter row is created first if needed, then locked, so two transactions
+        never get the same number (the first receipt of a year included)."""
+        dialect_insert = (
+            pg_insert if self._session.get_bind().dialect.name == "postgresql" else None
+        )
+        create: Any = (dialect_insert or sqlite_insert)(receipt_counters).values(year=year, last=0)
+        await self._session.execute(create.on_conflict_do_nothing(index_elements=["year"]))
         statement = select(receipt_counters.c.last).where(receipt_counters.c.year == year)
         if self._session.get_bind().dialect.name == "postgresql":
             statement = statement.with_for_update()

@@ -70,3 +70,31 @@ class PeopleRepository:
         await self._session.execute(
             delete(self._outbox).where(self._outbox.c.payload.contains(str(person.id)))
         )
+
+    async def known_email_keys(self, keys: list[str]) -> set[str]:
+        """Which of ``keys`` (normalised e-mails) already belong to someone."""
+        found: set[str] = set()
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start : start + 1000]
+            rows = await self._session.execute(
+                select(people.c.email_key).where(people.c.email_key.in_(chunk))
+            )
+            found.update(rows.scalars())
+        return found
+
+    async def add_many(self, persons: list[Person]) -> None:
+        if persons:
+            await self._session.execute(
+                insert(people),
+                [
+                    {
+                        "id": str(p.id),
+                        "first_name": p.first_name,
+                        "last_name": p.last_name,
+                        "email": p.email,
+                        "email_key": p.email_key,
+                        "registered_at": p.registered_at,
+                    }
+                    for p in persons
+                ],
+            )

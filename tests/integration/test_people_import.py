@@ -1,0 +1,81 @@
+"""Importing people from a spreadsheet export through the gateway (both lanes): a dry run
+reports every bad row with its line; the import adds only unknown people; re-importing the same
+file adds nobody."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from services.gateway.store import Role, StaffStore
+from services.members.app import build_app as build_members
+from services.members.store import people
+from tests.support.factories import sign_up_payload, unique_email
+from tests.support.services import gateway, members_settings, running
+
+BAD_EVERY = 125  # 5,000 rows, 40 of them with a broken address
+
+
+def _office_export(rows: int, known_email: str) -> tuple[bytes, list[int]]:
+    """A Windows-1252, semicolon-separated file as a French office saves it."""
+    lines = ["Prénom;Nom;Courriel;Téléphone;Structure"]
+    bad_lines = []
+    for i in range(1, rows + 1):
+        line_number = i + 1  # the header is line 1
+        email = f"agent.{i}@exemple-collectivite.fr"
+        if i == 7:
+            email = known_email.upper()  # already in the register, in another case
+        if i % BAD_EVERY == 0:
+            email = f"agent.{i}@"
+            bad_lines.append(line_number)
+        lines.append(f"Élodie;Lefèvre-{i};{email};02 99 {i % 100:02d} 12 34;Ville de Rennes")
+    return ("\r\n".join(lines) + "\r\n").encode("cp1252"), bad_lines
+
+
+async def _people(members) -> int:
+    async with members.engine.connect() as connection:
+        return (await connection.execute(select(func.count()).select_from(people))).scalar_one()
+
+
+class TestImportPeople:
+    async def test_five_thousand_rows_with_forty_bad_ones_dry_run_import_and_reimport(
+        self, database, nats_server
+    ):
+        async with (
+            running(build_members(members_settings(database("members"), nats_server.url))) as app,
+            gateway(database("gateway"), nats_server.url) as client,
+        ):
+            store: StaffStore = client.app.state.staff  # type: ignore[attr-defined]
+            staff = {
+                "Authorization": f"Bearer {await store.add(unique_email(), Role.STAFF)}",
+                "content-type": "text/csv",
+            }
+            known = sign_up_payload()
+            await client.post("/api/v1/people", json=known)
+            data, bad_lines = _office_export(5000, known["email"])
+
+            dry = await client.post("/api/v1/people/import", content=data, headers=staff)
+            after_dry_run = await _people(app)
+            real = await client.post(
+                "/api/v1/people/import", params={"dry_run": "false"}, content=data, headers=staff
+            )
+            after_import = await _people(app)
+            again = await client.post(
+                "/api/v1/people/import", params={"dry_run": "false"}, content=data, headers=staff
+            )
+            after_reimport = await _people(app)
+            anonymous = await client.post(
+                "/api/v1/people/import", content=data, headers={"content-type": "text/csv"}
+            )
+
+        report = dry.json()
+        assert dry.status_code == 200, dry.text
+        assert (report["encoding"], report["delimiter"]) == ("windows-1252", ";")
+        assert report["summary"] == "5\u202f000 lignes lues, 4\u202f960 valides, 40 en erreur"
+        assert [e["line"] for e in report["errors"]] == bad_lines
+        assert all("adresse e-mail invalide" in e["reason"] for e in report["errors"])
+        assert after_dry_run == 1
+        assert (real.json()["created"], real.json()["already_known"]) == (4959, 1)
+        assert after_import == 1 + 4959
+        assert (again.json()["created"], again.json()["already_known"]) == (0, 4960)
+        assert after_reimport == after_import
+        assert anonymous.status_code == 401
