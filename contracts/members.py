@@ -529,7 +529,7 @@ class ImportPeopleV1(Command):
     ``dry_run`` only reports. Otherwise valid rows are applied idempotently: a row whose e-mail
     is already known changes nothing, so importing the same file twice creates no duplicate.
     Imported people get no welcome e-mail (they did not sign up themselves). The file travels in
-    the message: keep it under the NATS payload limit (1 MB by default, about 10,000 rows).
+    the message: keep it under the NATS payload limit (1 MB by default, about 8,000 short rows).
     """
 
     subject: ClassVar[str] = "rpc.members.people.import.v1"
