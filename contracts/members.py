@@ -260,6 +260,17 @@ class WaiveMembershipV1(Command):
     by: str
 
 
+class OverrideMembershipV1(Command):
+    """Staff set a membership's status by hand, with a reason kept in its history."""
+
+    subject: ClassVar[str] = "rpc.members.membership.override.v1"
+
+    membership_id: uuid.UUID
+    status: Literal["pending", "active", "grace", "lapsed"]
+    reason: str = Field(min_length=1, max_length=500)
+    by: str
+
+
 class GetMembershipV1(Query):
     """Read a membership with its payments and history (staff)."""
 

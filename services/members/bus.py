@@ -31,6 +31,7 @@ from contracts.members import (
     OpenMembershipV1,
     OrganisationCreatedV1,
     OrganisationV1,
+    OverrideMembershipV1,
     PersonErasedV1,
     PersonErasureReplyV1,
     PersonRegisteredReplyV1,
@@ -127,3 +128,7 @@ def register(bus: Bus, uow: handlers.UowFactory, rules: handlers.MembershipRules
     @bus.rpc(ImportPeopleV1.subject, description=ImportPeopleV1.__doc__)
     async def import_people(command: ImportPeopleV1) -> ImportReportV1:
         return await handlers.import_people(command, uow)
+
+    @bus.rpc(OverrideMembershipV1.subject, description=OverrideMembershipV1.__doc__)
+    async def override_membership(command: OverrideMembershipV1) -> MembershipV1:
+        return await handlers.override_membership(command, uow)

@@ -37,6 +37,7 @@ from contracts.members import (
     OpenMembershipV1,
     OrganisationKind,
     OrganisationV1,
+    OverrideMembershipV1,
     PaymentV1,
     PersonErasureReplyV1,
     PersonRegisteredReplyV1,
@@ -58,6 +59,7 @@ from services.members.domain.memberships import (
     Affiliation,
     MemberRef,
     Membership,
+    MembershipStatus,
     PaymentMethod,
     is_covered,
     renewal_of,
@@ -270,6 +272,18 @@ async def waive_membership(command: WaiveMembershipV1, uow: UowFactory) -> Membe
         membership = await _membership(work, command.membership_id)
         work.record(membership.waive(command.reason, datetime.now(UTC), command.by))
         await work.memberships.save(membership)
+        await work.commit()
+    return membership_reply(membership)
+
+
+async def override_membership(command: OverrideMembershipV1, uow: UowFactory) -> MembershipV1:
+    async with uow() as work:
+        membership = await _membership(work, command.membership_id)
+        event = membership.override(
+            MembershipStatus(command.status), command.reason, datetime.now(UTC), command.by
+        )
+        await work.memberships.save(membership)
+        work.record(event)
         await work.commit()
     return membership_reply(membership)
 

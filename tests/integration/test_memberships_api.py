@@ -54,6 +54,17 @@ class TestMembershipsOverHttp:
                 f"/api/v1/people/{person_id}/access", params={"on": "2026-05-04"}, headers=staff
             )
             read = await client.get(membership, headers=staff)
+            no_reason = await client.post(
+                f"{membership}/status", json={"status": "lapsed", "reason": " "}, headers=staff
+            )
+            overridden = await client.post(
+                f"{membership}/status",
+                json={"status": "lapsed", "reason": "dissolution de l'association"},
+                headers=staff,
+            )
+            access_after = await client.get(
+                f"/api/v1/people/{person_id}/access", params={"on": "2026-05-04"}, headers=staff
+            )
 
         assert refused.status_code == 403
         assert opened.status_code == 201 and opened.json()["dues"] == "30.00"
@@ -63,3 +74,7 @@ class TestMembershipsOverHttp:
         assert affiliated.status_code == 201
         assert access.json()["member"] is True
         assert read.json() == paid.json()
+        assert no_reason.status_code == 422
+        assert overridden.json()["status"] == "lapsed"
+        assert overridden.json()["history"][-1]["reason"] == "dissolution de l'association"
+        assert access_after.json()["member"] is False

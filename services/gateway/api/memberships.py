@@ -15,6 +15,7 @@ from contracts.members import (
     MembershipV1,
     MemberType,
     OpenMembershipV1,
+    OverrideMembershipV1,
     RecordPaymentV1,
     WaiveMembershipV1,
 )
@@ -45,6 +46,13 @@ class NewPayment(BaseModel):
     paid_on: date
     method: Literal["transfer", "cheque", "card", "cash", "administrative_mandate"]
     reference: str = Field(default="", max_length=100)
+
+
+class Override(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    status: Literal["pending", "active", "grace", "lapsed"]
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class Waiver(BaseModel):
@@ -87,4 +95,15 @@ async def record_payment(
 @router.post("/{membership_id}/waiver", response_model=MembershipV1, summary="Waive (staff)")
 async def waive(membership_id: uuid.UUID, body: Waiver, rpc: Rpc, staff: Staff) -> MembershipV1:
     command = WaiveMembershipV1(membership_id=membership_id, reason=body.reason, by=staff.email)
+    return await rpc.call(command, MembershipV1)
+
+
+@router.post("/{membership_id}/status", response_model=MembershipV1, summary="Override (staff)")
+async def override(
+    membership_id: uuid.UUID, body: Override, rpc: Rpc, staff: Staff
+) -> MembershipV1:
+    """Set the status by hand; the reason and the staff account are kept in the history."""
+    command = OverrideMembershipV1(
+        membership_id=membership_id, status=body.status, reason=body.reason, by=staff.email
+    )
     return await rpc.call(command, MembershipV1)
