@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.members import (
@@ -19,13 +19,9 @@ from contracts.members import (
     RecordPaymentV1,
     WaiveMembershipV1,
 )
-from services.gateway.auth import require_role
-from services.gateway.store import Role, StaffMember
-from services.runtime.rpc import RpcClient
+from services.gateway.api import Rpc, Staff
 
 router = APIRouter(prefix="/api/v1/memberships", tags=["memberships"])
-
-STAFF = require_role(Role.ADMIN, Role.STAFF)
 
 
 class NewMembership(BaseModel):
@@ -59,15 +55,6 @@ class Waiver(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason: str = Field(min_length=1, max_length=500)
-
-
-def _rpc(request: Request) -> RpcClient:
-    rpc: RpcClient = request.app.state.rpc
-    return rpc
-
-
-Rpc = Annotated[RpcClient, Depends(_rpc)]
-Staff = Annotated[StaffMember, Depends(STAFF)]
 
 
 @router.post("", status_code=201, response_model=MembershipV1, summary="Open a year (staff)")

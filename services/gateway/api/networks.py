@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.members import (
@@ -18,20 +17,9 @@ from contracts.members import (
     NetworksV1,
     RosterV1,
 )
-from services.gateway.auth import require_role
-from services.gateway.store import Role, StaffMember
-from services.runtime.rpc import RpcClient
+from services.gateway.api import Rpc, Staff
 
 router = APIRouter(prefix="/api/v1/networks", tags=["networks"])
-
-
-def _rpc(request: Request) -> RpcClient:
-    rpc: RpcClient = request.app.state.rpc
-    return rpc
-
-
-Rpc = Annotated[RpcClient, Depends(_rpc)]
-Staff = Annotated[StaffMember, Depends(require_role(Role.ADMIN, Role.STAFF))]
 
 
 class NewMember(BaseModel):

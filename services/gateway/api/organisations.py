@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import Siren
@@ -18,13 +17,9 @@ from contracts.members import (
     OrganisationV1,
     Territory,
 )
-from services.gateway.auth import require_role
-from services.gateway.store import Role, StaffMember
-from services.runtime.rpc import RpcClient
+from services.gateway.api import Rpc, Staff
 
 router = APIRouter(prefix="/api/v1/organisations", tags=["organisations"])
-
-STAFF = require_role(Role.ADMIN, Role.STAFF)
 
 
 class NewOrganisation(BaseModel):
@@ -49,11 +44,6 @@ class Organisation(BaseModel):
     created_at: str
 
 
-def _rpc(request: Request) -> RpcClient:
-    rpc: RpcClient = request.app.state.rpc
-    return rpc
-
-
 def _out(reply: OrganisationV1) -> Organisation:
     return Organisation(
         id=reply.organisation_id,
@@ -70,8 +60,8 @@ def _out(reply: OrganisationV1) -> Organisation:
 @router.post("", status_code=201, response_model=Organisation, summary="Create (staff)")
 async def create_organisation(
     body: NewOrganisation,
-    rpc: Annotated[RpcClient, Depends(_rpc)],
-    staff: Annotated[StaffMember, Depends(STAFF)],
+    rpc: Rpc,
+    staff: Staff,
 ) -> Organisation:
     """Territory codes are checked against the reference data; one organisation per SIREN."""
     reply = await rpc.call(
@@ -83,7 +73,7 @@ async def create_organisation(
 @router.get("/{organisation_id}", response_model=Organisation, summary="Read (staff)")
 async def get_organisation(
     organisation_id: uuid.UUID,
-    rpc: Annotated[RpcClient, Depends(_rpc)],
-    _staff: Annotated[StaffMember, Depends(STAFF)],
+    rpc: Rpc,
+    _staff: Staff,
 ) -> Organisation:
     return _out(await rpc.call(GetOrganisationV1(organisation_id=organisation_id), OrganisationV1))

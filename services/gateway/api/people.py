@@ -5,9 +5,8 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import date
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import Email, PersonName
@@ -25,10 +24,8 @@ from contracts.members import (
     PersonV1,
     RegisterPersonV1,
 )
-from services.gateway.auth import require_role
+from services.gateway.api import Rpc, Staff
 from services.gateway.errors import ApiError
-from services.gateway.store import Role, StaffMember
-from services.runtime.rpc import RpcClient
 
 router = APIRouter(prefix="/api/v1/people", tags=["people"])
 
@@ -55,11 +52,6 @@ class Person(BaseModel):
     registered_at: str
 
 
-def _rpc(request: Request) -> RpcClient:
-    rpc: RpcClient = request.app.state.rpc
-    return rpc
-
-
 @router.post(
     "/import",
     response_model=ImportReportV1,
@@ -70,8 +62,8 @@ def _rpc(request: Request) -> RpcClient:
 )
 async def import_people(
     request: Request,
-    rpc: Annotated[RpcClient, Depends(_rpc)],
-    staff: Annotated[StaffMember, Depends(require_role(Role.ADMIN, Role.STAFF))],
+    rpc: Rpc,
+    staff: Staff,
     dry_run: bool = True,
 ) -> ImportReportV1:
     """Send the CSV file as the request body. ``dry_run=true`` (the default) only reports every
@@ -86,7 +78,7 @@ async def import_people(
 
 
 @router.post("", status_code=201, response_model=SignedUp, summary="Sign up (public)")
-async def sign_up(body: SignUp, rpc: Annotated[RpcClient, Depends(_rpc)]) -> SignedUp:
+async def sign_up(body: SignUp, rpc: Rpc) -> SignedUp:
     """Register a person. Signing up again with the same address gives the same answer."""
     reply = await rpc.call(
         RegisterPersonV1(first_name=body.first_name, last_name=body.last_name, email=body.email),
@@ -98,8 +90,8 @@ async def sign_up(body: SignUp, rpc: Annotated[RpcClient, Depends(_rpc)]) -> Sig
 @router.get("/{person_id}", response_model=Person, summary="Read a person (staff)")
 async def get_person(
     person_id: uuid.UUID,
-    rpc: Annotated[RpcClient, Depends(_rpc)],
-    _staff: Annotated[StaffMember, Depends(require_role(Role.ADMIN, Role.STAFF))],
+    rpc: Rpc,
+    _staff: Staff,
 ) -> Person:
     reply = await rpc.call(GetPersonV1(person_id=person_id), PersonV1)
     return Person(
@@ -116,8 +108,8 @@ async def get_person(
 )
 async def erase_person(
     person_id: uuid.UUID,
-    rpc: Annotated[RpcClient, Depends(_rpc)],
-    staff: Annotated[StaffMember, Depends(require_role(Role.ADMIN, Role.STAFF))],
+    rpc: Rpc,
+    staff: Staff,
 ) -> Response:
     """Anonymise the person in members; every other service erases its data in turn."""
     await rpc.call(
@@ -144,8 +136,8 @@ class NewAffiliation(BaseModel):
 async def add_affiliation(
     person_id: uuid.UUID,
     body: NewAffiliation,
-    rpc: Annotated[RpcClient, Depends(_rpc)],
-    _staff: Annotated[StaffMember, Depends(require_role(Role.ADMIN, Role.STAFF))],
+    rpc: Rpc,
+    _staff: Staff,
 ) -> AffiliationV1:
     """While it holds, the organisation's membership covers the person."""
     return await rpc.call(AddAffiliationV1(person_id=person_id, **body.model_dump()), AffiliationV1)
@@ -155,8 +147,8 @@ async def add_affiliation(
 async def check_access(
     person_id: uuid.UUID,
     on: date,
-    rpc: Annotated[RpcClient, Depends(_rpc)],
-    _staff: Annotated[StaffMember, Depends(require_role(Role.ADMIN, Role.STAFF))],
+    rpc: Rpc,
+    _staff: Staff,
 ) -> AccessV1:
     """Whether the person counts as a member on ``on`` (own or an organisation's membership)."""
     return await rpc.call(CheckAccessV1(person_id=person_id, on=on), AccessV1)
