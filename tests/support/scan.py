@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import String, Text, func, inspect, select
 from sqlalchemy import Table as SaTable
 from sqlalchemy.engine import Connection
@@ -15,7 +17,7 @@ async def find_text(database_url: str, needle: str) -> list[str]:
     (case-insensitive)."""
     engine = create_engine(database_url)
     try:
-        async with engine.connect() as connection:
+        async with asyncio.timeout(60), engine.connect() as connection:
             return await connection.run_sync(_scan, needle.lower())
     finally:
         await engine.dispose()

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import nats
-from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
@@ -86,31 +86,34 @@ async def wait_until(predicate: Any, *, timeout: float = 15.0, interval: float =
 
 
 async def stream_messages(nats_url: str, stream: str, subject: str) -> list[Any]:
-    """Every message stored in ``stream`` on ``subject`` (an ephemeral consumer reads them)."""
-    connection = await nats.connect(nats_url)
-    try:
-        js = connection.jetstream()
-        info = await js.stream_info(stream)
-        if info.state.messages == 0:
-            return []
-        subscription = await js.pull_subscribe(
-            subject,
-            stream=stream,
-            config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
-        )
-        messages: list[Any] = []
-        while True:
-            try:
-                batch = await subscription.fetch(100, timeout=0.5)
-            except TimeoutError:
-                break
-            for message in batch:
-                await message.ack()
-            messages.extend(batch)
-        await subscription.unsubscribe()
-        return messages
-    finally:
-        await connection.close()
+    """Every message stored in ``stream`` on ``subject``.
+
+    Read by an ephemeral consumer that needs no acks (nothing is ever redelivered), with a
+    deadline: a broken read fails here, naming what it was reading, instead of hanging a test.
+    """
+    async with asyncio.timeout(30):
+        connection = await nats.connect(nats_url)
+        try:
+            js = connection.jetstream()
+            info = await js.stream_info(stream)
+            if info.state.messages == 0:
+                return []
+            subscription = await js.pull_subscribe(
+                subject,
+                stream=stream,
+                config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE),
+            )
+            messages: list[Any] = []
+            while True:
+                try:
+                    batch = await subscription.fetch(100, timeout=0.5)
+                except TimeoutError:
+                    break
+                messages.extend(batch)
+            await subscription.unsubscribe()
+            return messages
+        finally:
+            await connection.close()
 
 
 def payload(message: Any) -> dict[str, Any]:
