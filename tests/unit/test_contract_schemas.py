@@ -56,11 +56,15 @@ class SnapshotOutdated(UserWarning):
 
 
 def wire_contracts() -> list[type[BaseModel]]:
-    """Every pydantic model of the contract modules that carries a subject, plus the shared ones."""
+    """Every pydantic model of the contract modules (and their submodules, re-exported by the
+    package) that carries a subject, plus the shared ones."""
     found: dict[str, type[BaseModel]] = {}
     for module in CONTRACT_MODULES:
         for _, cls in inspect.getmembers(module, inspect.isclass):
-            if cls.__module__ != module.__name__ or not issubclass(cls, BaseModel):
+            defined_here = cls.__module__ == module.__name__ or cls.__module__.startswith(
+                module.__name__ + "."
+            )
+            if not defined_here or not issubclass(cls, BaseModel):
                 continue
             if isinstance(getattr(cls, "subject", None), str):
                 found[cls.__name__] = cls

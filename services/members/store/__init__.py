@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from contracts.base import Event
@@ -52,6 +53,7 @@ from services.runtime.store import UnitOfWork
 
 __all__ = [
     "MembersUnitOfWork",
+    "UowFactory",
     "affiliations",
     "contract_mapper",
     "membership_history",
@@ -169,3 +171,6 @@ class MembersUnitOfWork(UnitOfWork):
         self.affiliations = AffiliationRepository(self.session)
         self.people = PeopleRepository(self.session, reliability.outbox)
         self.organisations = OrganisationRepository(self.session)
+
+
+UowFactory = Callable[[], MembersUnitOfWork]

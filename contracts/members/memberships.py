@@ -1,0 +1,226 @@
+"""Messages about memberships, dues, payments and affiliations."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from contracts.base import (
+    Command,
+    Event,
+    Query,
+    Reply,
+)
+from contracts.members.common import (
+    MemberType,
+)
+
+
+class OpenMembershipV1(Command):
+    """Open a member's membership for a calendar year, priced by the centre's fee schedule.
+
+    Answered with :class:`MembershipV1`; ``conflict`` when that year is already open for them.
+    Local authorities are priced by population: give it, or the commune's from the reference data
+    is used.
+    """
+
+    subject: ClassVar[str] = "rpc.members.membership.open.v1"
+
+    member_type: MemberType
+    member_id: uuid.UUID
+    year: int = Field(ge=2000, le=2100)
+    population: int | None = Field(default=None, ge=0)
+    by: str = Field(description="E-mail of the staff account that asked.")
+
+
+class RecordPaymentV1(Command):
+    """Record a payment; the one that settles the dues activates the membership and numbers
+    its receipt. Answered with :class:`MembershipV1`."""
+
+    subject: ClassVar[str] = "rpc.members.membership.pay.v1"
+
+    membership_id: uuid.UUID
+    amount: Decimal = Field(gt=0, decimal_places=2)
+    paid_on: date
+    method: Literal["transfer", "cheque", "card", "cash", "administrative_mandate"]
+    reference: str = Field(default="", max_length=100)
+    by: str
+
+
+class WaiveMembershipV1(Command):
+    """Waive the dues (staff decision, with a reason): the membership is active without payment."""
+
+    subject: ClassVar[str] = "rpc.members.membership.waive.v1"
+
+    membership_id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=500)
+    by: str
+
+
+class OverrideMembershipV1(Command):
+    """Staff set a membership's status by hand, with a reason kept in its history."""
+
+    subject: ClassVar[str] = "rpc.members.membership.override.v1"
+
+    membership_id: uuid.UUID
+    status: Literal["pending", "active", "grace", "lapsed"]
+    reason: str = Field(min_length=1, max_length=500)
+    by: str
+
+
+class GetMembershipV1(Query):
+    """Read a membership with its payments and history (staff)."""
+
+    subject: ClassVar[str] = "rpc.members.membership.get.v1"
+
+    membership_id: uuid.UUID
+
+
+class PaymentV1(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    amount: Decimal
+    paid_on: date
+    method: str
+    reference: str
+    recorded_by: str
+
+
+class StatusChangeV1(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    at: AwareDatetime
+    from_status: str | None
+    to_status: str
+    reason: str
+    by: str | None = Field(description="Staff e-mail; null when the calendar made the change.")
+
+
+class MembershipV1(Reply):
+    """A membership as staff see it. Every membership command answers with it."""
+
+    subject: ClassVar[str] = "rpc.members.membership.get.v1"
+
+    membership_id: uuid.UUID
+    member_type: MemberType
+    member_id: uuid.UUID
+    year: int
+    dues: Decimal
+    paid: Decimal
+    status: Literal["pending", "active", "grace", "lapsed"]
+    waived: bool
+    receipt_number: str | None
+    payments: tuple[PaymentV1, ...] = ()
+    history: tuple[StatusChangeV1, ...] = ()
+
+
+class AddAffiliationV1(Command):
+    """Tie a person to an organisation (role and dates): an organisation's membership then covers
+    them for member-only access while the affiliation holds."""
+
+    subject: ClassVar[str] = "rpc.members.affiliation.add.v1"
+
+    person_id: uuid.UUID
+    organisation_id: uuid.UUID
+    role: str = Field(min_length=1, max_length=100)
+    start: date
+    end: date | None = None
+
+
+class AffiliationV1(Reply):
+    subject: ClassVar[str] = "rpc.members.affiliation.add.v1"
+
+    person_id: uuid.UUID
+    organisation_id: uuid.UUID
+    role: str
+    start: date
+    end: date | None
+
+
+class CheckAccessV1(Query):
+    """Whether a person has member-only access on a date: their own membership, or that of an
+    organisation they are affiliated to, is active or in grace."""
+
+    subject: ClassVar[str] = "rpc.members.access.check.v1"
+
+    person_id: uuid.UUID
+    on: date
+
+
+class AccessV1(Reply):
+    subject: ClassVar[str] = "rpc.members.access.check.v1"
+
+    person_id: uuid.UUID
+    on: date
+    member: bool
+
+
+class MembershipActivatedV1(Event):
+    """A membership became active: paid in full, waived, free of charge, or staff decision.
+
+    Emitted by members in the transaction that changes the status; not emitted when a payment
+    leaves an already active membership active. Carries no personal data.
+    """
+
+    subject: ClassVar[str] = "reso.members.membership.activated.v1"
+
+    membership_id: uuid.UUID
+    member_type: MemberType
+    member_id: uuid.UUID
+    year: int
+
+
+class MembershipLapsedV1(Event):
+    """A membership lapsed: its grace period ended unpaid or unrenewed, or staff decided so.
+
+    Emitted by members in the transaction that changes the status. Carries no personal data.
+    """
+
+    subject: ClassVar[str] = "reso.members.membership.lapsed.v1"
+
+    membership_id: uuid.UUID
+    member_type: MemberType
+    member_id: uuid.UUID
+    year: int
+
+
+class RenewMembershipsV1(Command):
+    """Open ``year`` for every member whose previous year is active or in grace (``reso members
+    renew --year Y``). Idempotent: members already open for ``year`` are skipped."""
+
+    subject: ClassVar[str] = "rpc.members.membership.renew.v1"
+
+    year: int = Field(ge=2000, le=2100)
+    by: str
+
+
+class RenewalReplyV1(Reply):
+    subject: ClassVar[str] = "rpc.members.membership.renew.v1"
+
+    year: int
+    opened: int = Field(description="Memberships opened for the year by this run.")
+    already_open: int = Field(description="Members that already had the year open.")
+    failed: tuple[str, ...] = Field(
+        default=(), description="Members that could not be renewed, with the reason (French)."
+    )
+
+
+class MembershipRenewedV1(Event):
+    """Next year's membership was opened for a member of this year: its dues are now expected.
+
+    Emitted by members once per member and year, in the transaction that opens it; consumers
+    send the renewal call for dues. Carries no personal data.
+    """
+
+    subject: ClassVar[str] = "reso.members.membership.renewed.v1"
+
+    membership_id: uuid.UUID
+    previous_membership_id: uuid.UUID
+    member_type: MemberType
+    member_id: uuid.UUID
+    year: int
+    dues: Decimal

@@ -1,0 +1,104 @@
+"""Use cases about thematic networks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from contracts.members import (
+    DecideNetworkRequestV1,
+    GetRosterV1,
+    JoinNetworkV1,
+    LeaveNetworkV1,
+    NetworkMembershipV1,
+    NetworksV1,
+    NetworkV1,
+    RosterEntryV1,
+    RosterV1,
+)
+from services.members.domain import networks
+from services.members.store import UowFactory
+from services.runtime.errors import NotFound
+
+
+def list_networks() -> NetworksV1:
+    return NetworksV1(
+        networks=tuple(
+            NetworkV1(slug=n.slug, name=n.name, description=n.description, open=n.open)
+            for n in networks.SEEDED_NETWORKS
+        )
+    )
+
+
+async def join_network(command: JoinNetworkV1, uow: UowFactory) -> NetworkMembershipV1:
+    network = networks.seeded_network(command.network_slug)
+    async with uow() as work:
+        person = await work.people.get(command.person_id)
+        if person is None or person.erased_at is not None:
+            raise NotFound("Personne introuvable.", person_id=str(command.person_id))
+        current = await work.networks.get(network.slug, command.person_id)
+        membership, event = networks.join(
+            network, command.person_id, datetime.now(UTC), current=current, by=command.by
+        )
+        if event is not None:
+            await work.networks.save(membership)
+            work.record(event)
+            await work.commit()
+    return _network_reply(membership)
+
+
+async def decide_network_request(
+    command: DecideNetworkRequestV1, uow: UowFactory
+) -> NetworkMembershipV1:
+    network = networks.seeded_network(command.network_slug)
+    async with uow() as work:
+        membership = await work.networks.get(network.slug, command.person_id)
+        if membership is None:
+            raise NotFound("Aucune demande d'adhésion à ce réseau.", network=network.slug)
+        now = datetime.now(UTC)
+        event = (
+            membership.approve(command.by, now)
+            if command.approve
+            else membership.refuse(command.by, command.reason or "", now)
+        )
+        await work.networks.save(membership)
+        work.record(event)
+        await work.commit()
+    return _network_reply(membership)
+
+
+async def leave_network(command: LeaveNetworkV1, uow: UowFactory) -> NetworkMembershipV1:
+    network = networks.seeded_network(command.network_slug)
+    async with uow() as work:
+        membership = await work.networks.get(network.slug, command.person_id)
+        if membership is None:
+            raise NotFound("Cette personne n'est pas dans ce réseau.", network=network.slug)
+        status_before = membership.status
+        event = membership.leave(datetime.now(UTC), by=command.by)
+        if membership.status is not status_before:
+            await work.networks.save(membership)
+            if event is not None:
+                work.record(event)
+            await work.commit()
+    return _network_reply(membership)
+
+
+async def network_roster(query: GetRosterV1, uow: UowFactory) -> RosterV1:
+    network = networks.seeded_network(query.network_slug)
+    async with uow() as work:
+        members = await work.networks.roster(network.slug)
+    ordered = sorted(members, key=lambda entry: (entry[0].since, str(entry[0].person_id)))
+    return RosterV1(
+        network_slug=network.slug,
+        members=tuple(
+            RosterEntryV1(person_id=m.person_id, first_name=first, last_name=last, since=m.since)
+            for m, first, last in ordered
+        ),
+    )
+
+
+def _network_reply(membership: networks.NetworkMembership) -> NetworkMembershipV1:
+    return NetworkMembershipV1(
+        network_slug=membership.network_slug,
+        person_id=membership.person_id,
+        status=membership.status.value,
+    )
