@@ -27,6 +27,7 @@ from contracts.members.memberships import (
     OpenMembershipV1,
     OverrideMembershipV1,
     PaymentV1,
+    RecipientV1,
     RecordPaymentV1,
     RenewalReplyV1,
     RenewMembershipsV1,
@@ -54,6 +55,7 @@ from contracts.members.organisations import (
     OrganisationV1,
 )
 from contracts.members.people import (
+    AccessLinkRequestedV1,
     ErasePersonV1,
     GetPersonV1,
     MemberRegisteredV1,
@@ -65,6 +67,7 @@ from contracts.members.people import (
 )
 
 __all__ = [
+    "AccessLinkRequestedV1",
     "AccessV1",
     "AddAffiliationV1",
     "Address",
@@ -105,6 +108,7 @@ __all__ = [
     "PersonErasureReplyV1",
     "PersonRegisteredReplyV1",
     "PersonV1",
+    "RecipientV1",
     "RecordPaymentV1",
     "RegisterPersonV1",
     "RenewMembershipsV1",

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.base import (
     Command,
+    Email,
     Event,
     Query,
     Reply,
@@ -209,11 +210,26 @@ class RenewalReplyV1(Reply):
     )
 
 
+class RecipientV1(BaseModel):
+    """Someone an e-mail about a membership goes to."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    person_id: uuid.UUID | None = Field(
+        default=None, description="The person in members; null for an organisation's address."
+    )
+    name: str = Field(default="", description="Display name (a person's or an organisation's).")
+    email: Email
+
+
 class MembershipRenewedV1(Event):
     """Next year's membership was opened for a member of this year: its dues are now expected.
 
-    Emitted by members once per member and year, in the transaction that opens it; consumers
-    send the renewal call for dues. Carries no personal data.
+    Emitted by members once per member and year, in the transaction that opens it; newsletters
+    mails the renewal call for dues to ``recipients``. When ``recipients`` is empty there is no
+    one to mail (an organisation with no contact address): staff are told by the renewal report.
+    Carries personal data (names, addresses) when it has recipients: it lives in the MEMBERS
+    stream for its bounded max age only.
     """
 
     subject: ClassVar[str] = "reso.members.membership.renewed.v1"
@@ -224,3 +240,9 @@ class MembershipRenewedV1(Event):
     member_id: uuid.UUID
     year: int
     dues: Decimal
+    member_name: str | None = Field(
+        default=None, description="The organisation's or the person's name, for the mail."
+    )
+    recipients: tuple[RecipientV1, ...] = Field(
+        default=(), description="Who the renewal call goes to."
+    )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar
+from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from contracts.base import (
     Command,
@@ -64,8 +64,12 @@ class MemberRegisteredV1(Event):
     """A person signed up for the first time.
 
     Emitted by members once per person, in the same transaction that stores the person. Not emitted
-    for a repeated sign-up with a known address. Carries personal data (name, e-mail): it lives in
-    the MEMBERS stream for its bounded max age only.
+    for a repeated sign-up with a known address, nor for people staff add or import. Carries
+    personal data (name, e-mail): it lives in the MEMBERS stream for its bounded max age only.
+
+    When ``confirmation_url`` is set the address is not confirmed yet: the welcome e-mail asks the
+    person to follow that link before ``confirmation_expires_at`` (double opt-in); members
+    deletes sign-ups still unconfirmed some time after that.
     """
 
     subject: ClassVar[str] = "reso.members.member.registered.v1"
@@ -74,6 +78,36 @@ class MemberRegisteredV1(Event):
     first_name: str
     last_name: str
     email: Email = Field(description="Address the welcome e-mail goes to.")
+    confirmation_url: str | None = Field(
+        default=None,
+        description="Signed link that confirms the address; absent once nothing is to confirm.",
+    )
+    confirmation_expires_at: AwareDatetime | None = Field(
+        default=None, description="When the confirmation link stops working."
+    )
+
+
+class AccessLinkRequestedV1(Event):
+    """Members asks for a personal link to be mailed to a person.
+
+    ``purpose`` says which: ``confirm_signup`` (a repeated sign-up of an address not yet
+    confirmed), ``sign_in`` (a magic link to the personal space, single use) or ``confirm_email``
+    (the person changed their address: the link goes to the new one). Emitted by members in the
+    transaction that records the request; not emitted for an unknown address (the caller gets the
+    same answer either way) nor more than once a minute for one person and purpose. The link is a
+    credential until ``expires_at``: the event lives in the MEMBERS stream for its bounded max age
+    only and carries personal data.
+    """
+
+    subject: ClassVar[str] = "reso.members.access_link.requested.v1"
+
+    person_id: uuid.UUID
+    email: Email = Field(description="Where the link goes.")
+    first_name: str
+    last_name: str
+    purpose: Literal["confirm_signup", "sign_in", "confirm_email"]
+    url: str = Field(description="The signed link to mail.")
+    expires_at: AwareDatetime = Field(description="When the link stops working.")
 
 
 class ErasePersonV1(Command):
