@@ -174,6 +174,10 @@ def cmd_members_renew(args: argparse.Namespace) -> int:
         f"{reply.year}: {reply.opened} memberships opened, {reply.already_open} already open;"
         " members are notified by reso.members.membership.renewed.v1"
     )
+    for skipped in reply.skipped:
+        print(f"skipped: {skipped}")
+    for unreachable in reply.unreachable:
+        print(f"no one to mail: {unreachable}", file=sys.stderr)
     for failure in reply.failed:
         print(f"not renewed: {failure}", file=sys.stderr)
     return 1 if reply.failed else 0

@@ -28,6 +28,18 @@ class OrganisationKind(StrEnum):
     OTHER = "other"
 
 
+class PersonKind(StrEnum):
+    """What a person does, as the register files them. Extensible: new kinds are additive."""
+
+    ELECTED_OFFICIAL = "elected_official"  # élu·e
+    PROJECT_LEADER = "project_leader"  # chef·fe de projet politique de la ville
+    STATE_AGENT = "state_agent"  # agent de l'État, délégué·e du préfet
+    PROFESSIONAL = "professional"  # professionnel·le (association, bailleur, centre social…)
+    RESEARCHER = "researcher"
+    INHABITANT = "inhabitant"  # habitant·e, membre d'un conseil citoyen
+    OTHER = "other"
+
+
 class College(StrEnum):
     """The two colleges of the general assembly."""
 

@@ -121,7 +121,11 @@ class MembershipV1(Reply):
 
 class AddAffiliationV1(Command):
     """Tie a person to an organisation (role and dates): an organisation's membership then covers
-    them for member-only access while the affiliation holds."""
+    them for member-only access while the affiliation holds and is verified.
+
+    Staff ties are verified at once; a tie a person declares from their personal space
+    (``by`` = 'self') waits for staff to verify it. ``contact`` makes the person a recipient of
+    the organisation's calls for dues."""
 
     subject: ClassVar[str] = "rpc.members.affiliation.add.v1"
 
@@ -130,6 +134,8 @@ class AddAffiliationV1(Command):
     role: str = Field(min_length=1, max_length=100)
     start: date
     end: date | None = None
+    contact: bool = False
+    by: str | None = Field(default=None, description="Staff e-mail, or 'self'.")
 
 
 class AffiliationV1(Reply):
@@ -140,6 +146,59 @@ class AffiliationV1(Reply):
     role: str
     start: date
     end: date | None
+    affiliation_id: int | None = None
+    organisation_name: str | None = None
+    contact: bool = False
+    verified: bool = True
+
+
+class UpdateAffiliationV1(Command):
+    """Change an affiliation: role, end date (``clear_end`` removes it), contact flag, or verify
+    a tie the person declared (staff). Answered with :class:`AffiliationV1`."""
+
+    subject: ClassVar[str] = "rpc.members.affiliation.update.v1"
+
+    affiliation_id: int
+    role: str | None = Field(default=None, min_length=1, max_length=100)
+    end: date | None = None
+    clear_end: bool = False
+    contact: bool | None = None
+    verified: bool | None = None
+    by: str
+    person_id: uuid.UUID | None = Field(
+        default=None, description="When set, the affiliation must be this person's (self-service)."
+    )
+
+
+class RemoveAffiliationV1(Command):
+    """Delete an affiliation entered by mistake (to end a real one, set its end date).
+    Answered with :class:`AffiliationV1` as it was."""
+
+    subject: ClassVar[str] = "rpc.members.affiliation.remove.v1"
+
+    affiliation_id: int
+    by: str
+    person_id: uuid.UUID | None = Field(
+        default=None, description="When set, the affiliation must be this person's (self-service)."
+    )
+
+
+class AffiliationChangedV1(Event):
+    """An affiliation was added, changed or removed: the tie as it stands (``removed`` when it is
+    gone). Consumers that decide member-only access keep it with the memberships.
+
+    Emitted by members in the transaction of the change. Carries ids and dates only.
+    """
+
+    subject: ClassVar[str] = "reso.members.affiliation.changed.v1"
+
+    affiliation_id: int
+    person_id: uuid.UUID
+    organisation_id: uuid.UUID
+    start: date
+    end: date | None
+    verified: bool
+    removed: bool = False
 
 
 class CheckAccessV1(Query):
@@ -207,6 +266,12 @@ class RenewalReplyV1(Reply):
     already_open: int = Field(description="Members that already had the year open.")
     failed: tuple[str, ...] = Field(
         default=(), description="Members that could not be renewed, with the reason (French)."
+    )
+    skipped: tuple[str, ...] = Field(
+        default=(), description="Members not renewed because they left the register (French)."
+    )
+    unreachable: tuple[str, ...] = Field(
+        default=(), description="Members renewed with no address to mail the call to (French)."
     )
 
 

@@ -1,4 +1,4 @@
-"""Messages about people: sign-up, reading, erasure."""
+"""Messages about people: sign-up, the register staff keep, reading, archiving, erasure."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from contracts.base import (
     Query,
     Reply,
 )
+from contracts.members.common import College, PersonKind, Territory
+from contracts.members.memberships import AffiliationV1
 
 
 class RegisterPersonV1(Command):
@@ -49,7 +51,7 @@ class GetPersonV1(Query):
 
 
 class PersonV1(Reply):
-    """A person's record as staff see it."""
+    """A person's record as staff see it. Every command about one person answers with it."""
 
     subject: ClassVar[str] = "rpc.members.person.get.v1"
 
@@ -58,6 +60,117 @@ class PersonV1(Reply):
     last_name: str
     email: Email
     registered_at: str = Field(description="ISO 8601 timestamp (UTC) of the first sign-up.")
+    phone: str = Field(default="", description="International form (+33…), or empty.")
+    title: str = Field(default="", description="Job title (fonction), free text.")
+    kind: PersonKind = PersonKind.OTHER
+    college: College = College.ACTEURS_TERRITORIAUX
+    territory: Territory = Territory()
+    source: Literal["signup", "staff", "import"] = Field(
+        default="signup", description="How the person entered the register."
+    )
+    confirmed_at: AwareDatetime | None = Field(
+        default=None, description="When the address was confirmed (staff and imports: at once)."
+    )
+    archived_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+    affiliations: tuple[AffiliationV1, ...] = Field(
+        default=(), description="Ties to organisations, current and past."
+    )
+
+
+class CreatePersonV1(Command):
+    """Staff add a person to the register. Answered with :class:`PersonV1`.
+
+    The address counts as confirmed (staff vouch for it) and no welcome e-mail is sent. Refused
+    with ``conflict`` when the address (compared case-insensitively) is already known, with
+    ``invalid`` for an unknown territory code or a phone number that cannot be one.
+    """
+
+    subject: ClassVar[str] = "rpc.members.person.create.v1"
+
+    first_name: PersonName
+    last_name: PersonName
+    email: Email
+    phone: str = Field(default="", max_length=40)
+    title: str = Field(default="", max_length=200)
+    kind: PersonKind = PersonKind.OTHER
+    college: College | None = Field(
+        default=None, description="Defaults to 'elus' for elected officials, else the other."
+    )
+    territory: Territory = Territory()
+    by: str = Field(description="E-mail of the staff account that asked.")
+
+
+class UpdatePersonV1(Command):
+    """Change a person's record (staff, or the person from their personal space). Fields left
+    null stay as they are; an empty ``phone`` or ``title`` clears it; a ``territory`` replaces
+    the whole territory. Answered with :class:`PersonV1`; ``conflict`` when the new address
+    belongs to someone else or the person was erased."""
+
+    subject: ClassVar[str] = "rpc.members.person.update.v1"
+
+    person_id: uuid.UUID
+    first_name: PersonName | None = None
+    last_name: PersonName | None = None
+    email: Email | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    title: str | None = Field(default=None, max_length=200)
+    kind: PersonKind | None = None
+    college: College | None = None
+    territory: Territory | None = None
+    by: str = Field(description="Staff e-mail, or 'self' when the person changes their own.")
+
+
+class ArchivePersonV1(Command):
+    """Take a person out of the register without erasing them (they left their job, say): they
+    no longer appear in lists and searches unless asked for. Answered with :class:`PersonV1`;
+    ``conflict`` if already archived."""
+
+    subject: ClassVar[str] = "rpc.members.person.archive.v1"
+
+    person_id: uuid.UUID
+    by: str
+
+
+class RestorePersonV1(Command):
+    """Bring an archived person back into the register. Answered with :class:`PersonV1`."""
+
+    subject: ClassVar[str] = "rpc.members.person.restore.v1"
+
+    person_id: uuid.UUID
+    by: str
+
+
+class PersonUpdatedV1(Event):
+    """A person's record as it stands after staff added them, an import brought them, or their
+    record changed (profile, archived or restored).
+
+    Emitted by members in the transaction of the change; not emitted when a command changes
+    nothing, nor for a self sign-up (see MemberRegisteredV1) or an erasure (see PersonErasedV1).
+    Carries personal data: it lives in the MEMBERS stream for its bounded max age only.
+    """
+
+    subject: ClassVar[str] = "reso.members.person.updated.v1"
+
+    person_id: uuid.UUID
+    first_name: str
+    last_name: str
+    email: Email
+    kind: PersonKind
+    college: College
+    territory: Territory
+    archived: bool = False
+
+
+class PersonConfirmedV1(Event):
+    """A person who signed up confirmed their address by following the mailed link.
+
+    Emitted by members once per person, in the transaction that records it. Carries the id only.
+    """
+
+    subject: ClassVar[str] = "reso.members.person.confirmed.v1"
+
+    person_id: uuid.UUID
 
 
 class MemberRegisteredV1(Event):

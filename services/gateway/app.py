@@ -12,7 +12,14 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from services.gateway import errors
-from services.gateway.api import health, memberships, networks, organisations, people
+from services.gateway.api import (
+    health,
+    memberships,
+    networks,
+    organisations,
+    people,
+    selfservice,
+)
 from services.gateway.settings import GatewaySettings
 from services.gateway.store import StaffStore
 from services.runtime.bus import Bus
@@ -69,7 +76,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.rpc = RpcClient(bus.broker, timeout=settings.nats.rpc_timeout_seconds)
     app.state.staff = StaffStore(engine)
     errors.install(app)
+    app.include_router(selfservice.router)
     app.include_router(people.router)
+    app.include_router(people.affiliations_router)
     app.include_router(organisations.router)
     app.include_router(memberships.router)
     app.include_router(networks.router)

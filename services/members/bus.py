@@ -5,11 +5,17 @@ from __future__ import annotations
 from contracts.members import (
     AccessV1,
     AddAffiliationV1,
+    AffiliationChangedV1,
     AffiliationV1,
+    ArchiveOrganisationV1,
+    ArchivePersonV1,
+    AuditLogV1,
     CheckAccessV1,
     CreateOrganisationV1,
+    CreatePersonV1,
     DecideNetworkRequestV1,
     ErasePersonV1,
+    GetAuditLogV1,
     GetMembershipV1,
     GetOrganisationV1,
     GetPersonV1,
@@ -30,17 +36,30 @@ from contracts.members import (
     NetworksV1,
     OpenMembershipV1,
     OrganisationCreatedV1,
+    OrganisationsPageV1,
+    OrganisationUpdatedV1,
     OrganisationV1,
     OverrideMembershipV1,
+    PeoplePageV1,
+    PersonConfirmedV1,
     PersonErasedV1,
     PersonErasureReplyV1,
     PersonRegisteredReplyV1,
+    PersonUpdatedV1,
     PersonV1,
     RecordPaymentV1,
     RegisterPersonV1,
+    RemoveAffiliationV1,
     RenewalReplyV1,
     RenewMembershipsV1,
+    RestoreOrganisationV1,
+    RestorePersonV1,
     RosterV1,
+    SearchOrganisationsV1,
+    SearchPeopleV1,
+    UpdateAffiliationV1,
+    UpdateOrganisationV1,
+    UpdatePersonV1,
     WaiveMembershipV1,
 )
 from services.members import handlers
@@ -56,6 +75,10 @@ def register(bus: Bus, uow: handlers.UowFactory, rules: handlers.MembershipRules
     bus.publisher(MembershipRenewedV1)
     bus.publisher(NetworkJoinedV1)
     bus.publisher(NetworkLeftV1)
+    bus.publisher(PersonUpdatedV1)
+    bus.publisher(PersonConfirmedV1)
+    bus.publisher(OrganisationUpdatedV1)
+    bus.publisher(AffiliationChangedV1)
 
     @bus.rpc(RegisterPersonV1.subject, description=RegisterPersonV1.__doc__)
     async def register_person(command: RegisterPersonV1) -> PersonRegisteredReplyV1:
@@ -132,3 +155,51 @@ def register(bus: Bus, uow: handlers.UowFactory, rules: handlers.MembershipRules
     @bus.rpc(OverrideMembershipV1.subject, description=OverrideMembershipV1.__doc__)
     async def override_membership(command: OverrideMembershipV1) -> MembershipV1:
         return await handlers.override_membership(command, uow)
+
+    @bus.rpc(CreatePersonV1.subject, description=CreatePersonV1.__doc__)
+    async def create_person(command: CreatePersonV1) -> PersonV1:
+        return await handlers.create_person(command, uow)
+
+    @bus.rpc(UpdatePersonV1.subject, description=UpdatePersonV1.__doc__)
+    async def update_person(command: UpdatePersonV1) -> PersonV1:
+        return await handlers.update_person(command, uow)
+
+    @bus.rpc(ArchivePersonV1.subject, description=ArchivePersonV1.__doc__)
+    async def archive_person(command: ArchivePersonV1) -> PersonV1:
+        return await handlers.archive_person(command, uow)
+
+    @bus.rpc(RestorePersonV1.subject, description=RestorePersonV1.__doc__)
+    async def restore_person(command: RestorePersonV1) -> PersonV1:
+        return await handlers.restore_person(command, uow)
+
+    @bus.rpc(SearchPeopleV1.subject, description=SearchPeopleV1.__doc__)
+    async def search_people(query: SearchPeopleV1) -> PeoplePageV1:
+        return await handlers.search_people(query, uow)
+
+    @bus.rpc(UpdateOrganisationV1.subject, description=UpdateOrganisationV1.__doc__)
+    async def update_organisation(command: UpdateOrganisationV1) -> OrganisationV1:
+        return await handlers.update_organisation(command, uow)
+
+    @bus.rpc(ArchiveOrganisationV1.subject, description=ArchiveOrganisationV1.__doc__)
+    async def archive_organisation(command: ArchiveOrganisationV1) -> OrganisationV1:
+        return await handlers.archive_organisation(command, uow)
+
+    @bus.rpc(RestoreOrganisationV1.subject, description=RestoreOrganisationV1.__doc__)
+    async def restore_organisation(command: RestoreOrganisationV1) -> OrganisationV1:
+        return await handlers.restore_organisation(command, uow)
+
+    @bus.rpc(SearchOrganisationsV1.subject, description=SearchOrganisationsV1.__doc__)
+    async def search_organisations(query: SearchOrganisationsV1) -> OrganisationsPageV1:
+        return await handlers.search_organisations(query, uow)
+
+    @bus.rpc(UpdateAffiliationV1.subject, description=UpdateAffiliationV1.__doc__)
+    async def update_affiliation(command: UpdateAffiliationV1) -> AffiliationV1:
+        return await handlers.update_affiliation(command, uow)
+
+    @bus.rpc(RemoveAffiliationV1.subject, description=RemoveAffiliationV1.__doc__)
+    async def remove_affiliation(command: RemoveAffiliationV1) -> AffiliationV1:
+        return await handlers.remove_affiliation(command, uow)
+
+    @bus.rpc(GetAuditLogV1.subject, description=GetAuditLogV1.__doc__)
+    async def get_audit_log(query: GetAuditLogV1) -> AuditLogV1:
+        return await handlers.get_audit_log(query, uow)

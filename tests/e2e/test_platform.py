@@ -61,7 +61,7 @@ def platform(database, tmp_path: Path) -> Iterator[Platform]:
 
 
 def _sign_up(base_url: str, payload: dict[str, str]) -> httpx.Response:
-    return httpx.post(f"{base_url}/api/v1/people", json=payload, timeout=10)
+    return httpx.post(f"{base_url}/api/v1/signup", json=payload, timeout=10)
 
 
 async def _publish(url: str, subject: str, data: bytes) -> None:

@@ -46,7 +46,7 @@ class TestErasePerson:
             token = await staff_store.add(unique_email("staff"), Role.STAFF)
             data_token = await staff_store.add(unique_email("data"), Role.DATA)
             auth = {"Authorization": f"Bearer {token}"}
-            person_id = (await client.post("/api/v1/people", json=payload)).json()["id"]
+            person_id = (await client.post("/api/v1/signup", json=payload)).json()["id"]
             assert (await await_mail(mail_sink.directory, [address]))[address.lower()] == 1
             before = {name: await find_text(url, address) for name, url in urls.items()}
 
@@ -62,7 +62,7 @@ class TestErasePerson:
             events = await stream_messages(
                 nats_server.url, "MEMBERS", "reso.members.person.erased.v1"
             )
-            comeback = await client.post("/api/v1/people", json=payload)
+            comeback = await client.post("/api/v1/signup", json=payload)
 
         assert before["members"] and before["newsletters"], before  # the scan does find it
         assert (anonymous.status_code, data_role.status_code) == (401, 403)

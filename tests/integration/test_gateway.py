@@ -46,9 +46,9 @@ class TestPublicSignUp:
             gateway(database("gateway"), nats_server.url) as client,
         ):
             payload = sign_up_payload()
-            first = await client.post("/api/v1/people", json=payload)
+            first = await client.post("/api/v1/signup", json=payload)
             again = await client.post(
-                "/api/v1/people",
+                "/api/v1/signup",
                 json={**payload, "first_name": "Quelqu'un", "email": payload["email"].upper()},
             )
         assert first.status_code == 201
@@ -66,10 +66,10 @@ class TestPublicSignUp:
             gateway(database("gateway"), nats_server.url) as client,
         ):
             response = await client.post(
-                "/api/v1/people", json={"first_name": "  ", "email": "pas-une-adresse"}
+                "/api/v1/signup", json={"first_name": "  ", "email": "pas-une-adresse"}
             )
             not_json = await client.post(
-                "/api/v1/people", content=b"{oops", headers={"content-type": "application/json"}
+                "/api/v1/signup", content=b"{oops", headers={"content-type": "application/json"}
             )
         assert response.status_code == 422
         fields = {f["field"]: f["message"] for f in response.json()["error"]["fields"]}
@@ -83,7 +83,7 @@ class TestPublicSignUp:
 
     async def test_answers_503_with_a_reason_when_members_is_down(self, database, nats_server):
         async with gateway(database("gateway"), nats_server.url) as client:
-            response = await client.post("/api/v1/people", json=sign_up_payload())
+            response = await client.post("/api/v1/signup", json=sign_up_payload())
         assert response.status_code == 503
         assert response.json()["error"]["code"] == "unavailable"
         assert "indisponible" in response.json()["error"]["message"]
@@ -99,7 +99,7 @@ class TestStaffReadsAPerson:
             gateway(database("gateway"), nats_server.url) as client,
         ):
             payload = sign_up_payload()
-            person_id = (await client.post("/api/v1/people", json=payload)).json()["id"]
+            person_id = (await client.post("/api/v1/signup", json=payload)).json()["id"]
             staff_token = await _token(client, Role.STAFF)
             admin_token = await _token(client, Role.ADMIN)
             data_token = await _token(client, Role.DATA)
@@ -181,12 +181,12 @@ class TestGatewayBeforeNats:
         await upgrade("members", members_url)
         nats_server.stop()
         async with gateway(database("gateway"), nats_server.url) as client:
-            early = await client.post("/api/v1/people", json=sign_up_payload())
+            early = await client.post("/api/v1/signup", json=sign_up_payload())
             not_ready = await client.get("/readyz")
             nats_server.start()
             async with running(build_members(members_settings(members_url, nats_server.url))):
                 for _ in range(100):
-                    late = await client.post("/api/v1/people", json=sign_up_payload())
+                    late = await client.post("/api/v1/signup", json=sign_up_payload())
                     if late.status_code == 201:
                         break
                     await asyncio.sleep(0.2)

@@ -25,7 +25,7 @@ class TestMembershipsOverHttp:
                 headers=staff,
             )
             organisation_id = organisation.json()["id"]
-            person_id = (await client.post("/api/v1/people", json=sign_up_payload())).json()["id"]
+            person_id = (await client.post("/api/v1/signup", json=sign_up_payload())).json()["id"]
             year = {"member_type": "organisation", "member_id": organisation_id, "year": 2026}
 
             refused = await client.post("/api/v1/memberships", json=year, headers=data)

@@ -31,7 +31,7 @@ class TestNetworks:
             people = []
             for first_name in ("Aïcha", "Bruno", "Chloé"):
                 payload = sign_up_payload(first_name=first_name)
-                people.append((await client.post("/api/v1/people", json=payload)).json()["id"])
+                people.append((await client.post("/api/v1/signup", json=payload)).json()["id"])
             aicha, bruno, chloe = people
 
             listed = await client.get("/api/v1/networks")

@@ -50,7 +50,7 @@ class TestImportPeople:
                 "content-type": "text/csv",
             }
             known = sign_up_payload()
-            await client.post("/api/v1/people", json=known)
+            await client.post("/api/v1/signup", json=known)
             data, bad_lines = _office_export(5000, known["email"])
 
             dry = await client.post("/api/v1/people/import", content=data, headers=staff)

@@ -164,7 +164,7 @@ class TestOpenApiDocument:
 
     def test_documents_what_a_person_gives_to_sign_up(self) -> None:
         document = openapi_document()
-        operation = document["paths"]["/api/v1/people"]["post"]
+        operation = document["paths"]["/api/v1/signup"]["post"]
         body = _resolve(
             document, operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
         )

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError, create_model
 
 from contracts.members import RegisterPersonV1
-from services.gateway.api.people import SignUp
+from services.gateway.api.selfservice import SignUp
 from services.gateway.app import create_app
 from services.gateway.errors import STATUS_BY_CODE, field_errors
 from services.gateway.settings import GatewaySettings
@@ -84,7 +84,7 @@ class TestSignUpValidation:
         self, gateway: httpx.AsyncClient, rpc: FakeRpc
     ) -> None:
         response = await gateway.post(
-            "/api/v1/people", json={"first_name": " ", "last_name": "Martin", "email": "nope"}
+            "/api/v1/signup", json={"first_name": " ", "last_name": "Martin", "email": "nope"}
         )
 
         assert response.status_code == 422
@@ -104,7 +104,7 @@ class TestSignUpValidation:
         self, gateway: httpx.AsyncClient
     ) -> None:
         response = await gateway.post(
-            "/api/v1/people",
+            "/api/v1/signup",
             content=b"{first_name: Camille",
             headers={"content-type": "application/json"},
         )
@@ -117,7 +117,7 @@ class TestSignUpValidation:
     async def test_says_a_json_array_is_not_the_expected_object(
         self, gateway: httpx.AsyncClient
     ) -> None:
-        response = await gateway.post("/api/v1/people", json=[sign_up_payload()])
+        response = await gateway.post("/api/v1/signup", json=[sign_up_payload()])
 
         assert response.status_code == 422
         assert response.json()["error"]["fields"] == [
@@ -142,7 +142,7 @@ class TestErrorTable:
     ) -> None:
         rpc.fail(code, "Le service a refusé.")
 
-        response = await gateway.post("/api/v1/people", json=sign_up_payload())
+        response = await gateway.post("/api/v1/signup", json=sign_up_payload())
 
         assert response.status_code == status
         assert response.json()["error"] == {"code": code, "message": "Le service a refusé."}
@@ -152,7 +152,7 @@ class TestErrorTable:
     ) -> None:
         rpc.fail("quota_exceeded")
 
-        response = await gateway.post("/api/v1/people", json=sign_up_payload())
+        response = await gateway.post("/api/v1/signup", json=sign_up_payload())
 
         assert response.status_code == 502
 
@@ -165,7 +165,7 @@ class TestErrorTable:
     ) -> None:
         rpc.fail("unavailable", "Service momentanément indisponible.")
 
-        response = await gateway.post("/api/v1/people", json=sign_up_payload())
+        response = await gateway.post("/api/v1/signup", json=sign_up_payload())
 
         assert response.status_code == 503
         assert response.headers["Retry-After"] == "5"
@@ -181,7 +181,7 @@ class TestErrorTable:
             )
         rpc.fail("invalid", "Requête invalide.", errors=validation_details(caught.value))
 
-        response = await gateway.post("/api/v1/people", json=sign_up_payload())
+        response = await gateway.post("/api/v1/signup", json=sign_up_payload())
 
         assert response.status_code == 422
         assert response.json()["error"]["fields"] == [

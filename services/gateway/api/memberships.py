@@ -11,6 +11,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.members import (
+    AuditLogV1,
+    GetAuditLogV1,
     GetMembershipV1,
     MembershipV1,
     MemberType,
@@ -94,3 +96,10 @@ async def override(
         membership_id=membership_id, status=body.status, reason=body.reason, by=staff.email
     )
     return await rpc.call(command, MembershipV1)
+
+
+@router.get("/{membership_id}/audit", response_model=AuditLogV1, summary="Audit log (staff)")
+async def membership_audit(membership_id: uuid.UUID, rpc: Rpc, _staff: Staff) -> AuditLogV1:
+    """Every change to the membership: opening, payments, waivers, overrides, the calendar."""
+    query = GetAuditLogV1(record_type="membership", record_id=str(membership_id))
+    return await rpc.call(query, AuditLogV1)

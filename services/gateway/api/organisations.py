@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.base import Siren
+from contracts.base import Email, Siren
 from contracts.members import (
     Address,
+    ArchiveOrganisationV1,
+    AuditLogV1,
     College,
     CreateOrganisationV1,
+    GetAuditLogV1,
     GetOrganisationV1,
     OrganisationKind,
+    OrganisationsFilter,
+    OrganisationsPageV1,
     OrganisationV1,
+    RestoreOrganisationV1,
+    SearchOrganisationsV1,
     Territory,
+    UpdateOrganisationV1,
 )
 from services.gateway.api import Rpc, Staff
 
@@ -31,6 +41,32 @@ class NewOrganisation(BaseModel):
     address: Address = Address()
     territory: Territory = Territory()
     college: College | None = None
+    email: Email | None = Field(
+        default=None, description="The organisation's own address; calls for dues go there."
+    )
+    phone: str = Field(default="", max_length=40)
+
+
+class OrganisationChanges(BaseModel):
+    """Only the fields given change; an empty e-mail or phone clears it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: OrganisationKind | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    siren: Siren | None = None
+    address: Address | None = None
+    territory: Territory | None = None
+    college: College | None = None
+    email: Email | Literal[""] | None = None
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class OrganisationsQuery(OrganisationsFilter):
+    """Filters (every given one must hold) and the page wanted."""
+
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
 
 
 class Organisation(BaseModel):
@@ -42,6 +78,10 @@ class Organisation(BaseModel):
     territory: Territory
     college: College
     created_at: str
+    email: str = ""
+    phone: str = ""
+    archived_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 def _out(reply: OrganisationV1) -> Organisation:
@@ -54,7 +94,21 @@ def _out(reply: OrganisationV1) -> Organisation:
         territory=reply.territory,
         college=reply.college,
         created_at=reply.created_at,
+        email=reply.email,
+        phone=reply.phone,
+        archived_at=reply.archived_at,
+        updated_at=reply.updated_at,
     )
+
+
+@router.get("", response_model=OrganisationsPageV1, summary="Search organisations (staff)")
+async def search_organisations(
+    query: Annotated[OrganisationsQuery, Query()], rpc: Rpc, _staff: Staff
+) -> OrganisationsPageV1:
+    """Archived organisations only when ``archived`` asks for them."""
+    wanted = OrganisationsFilter(**query.model_dump(exclude={"limit", "offset"}))
+    command = SearchOrganisationsV1(filter=wanted, limit=query.limit, offset=query.offset)
+    return await rpc.call(command, OrganisationsPageV1)
 
 
 @router.post("", status_code=201, response_model=Organisation, summary="Create (staff)")
@@ -77,3 +131,34 @@ async def get_organisation(
     _staff: Staff,
 ) -> Organisation:
     return _out(await rpc.call(GetOrganisationV1(organisation_id=organisation_id), OrganisationV1))
+
+
+@router.patch("/{organisation_id}", response_model=Organisation, summary="Change (staff)")
+async def update_organisation(
+    organisation_id: uuid.UUID, body: OrganisationChanges, rpc: Rpc, staff: Staff
+) -> Organisation:
+    """Every change is kept in the audit log; 409 when the SIREN is another organisation's."""
+    command = UpdateOrganisationV1(
+        organisation_id=organisation_id, **body.model_dump(), by=staff.email
+    )
+    return _out(await rpc.call(command, OrganisationV1))
+
+
+@router.post("/{organisation_id}/archive", response_model=Organisation, summary="Archive (staff)")
+async def archive_organisation(organisation_id: uuid.UUID, rpc: Rpc, staff: Staff) -> Organisation:
+    """Out of lists, searches and renewals, nothing deleted; 409 if already archived."""
+    command = ArchiveOrganisationV1(organisation_id=organisation_id, by=staff.email)
+    return _out(await rpc.call(command, OrganisationV1))
+
+
+@router.post("/{organisation_id}/restore", response_model=Organisation, summary="Restore (staff)")
+async def restore_organisation(organisation_id: uuid.UUID, rpc: Rpc, staff: Staff) -> Organisation:
+    command = RestoreOrganisationV1(organisation_id=organisation_id, by=staff.email)
+    return _out(await rpc.call(command, OrganisationV1))
+
+
+@router.get("/{organisation_id}/audit", response_model=AuditLogV1, summary="Audit log (staff)")
+async def organisation_audit(organisation_id: uuid.UUID, rpc: Rpc, _staff: Staff) -> AuditLogV1:
+    """Every change to the organisation's record: who, when, before and after."""
+    query = GetAuditLogV1(record_type="organisation", record_id=str(organisation_id))
+    return await rpc.call(query, AuditLogV1)

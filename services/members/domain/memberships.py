@@ -97,9 +97,18 @@ class MembershipLapsed(MembershipStatusChanged):
 
 
 @dataclass(frozen=True)
+class Recipient:
+    """Someone a membership's mail goes to; ``person_id`` None for an organisation's address."""
+
+    person_id: uuid.UUID | None
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
 class MembershipRenewed:
     """Domain event: next year's membership was opened for a member of this year; its dues are
-    now expected (→ membership.renewed.v1, the renewal mail)."""
+    now expected (→ membership.renewed.v1, the renewal mail to ``recipients``)."""
 
     membership_id: uuid.UUID
     previous_membership_id: uuid.UUID
@@ -108,6 +117,8 @@ class MembershipRenewed:
     dues: Decimal
     status: MembershipStatus
     occurred_at: datetime
+    member_name: str | None = None
+    recipients: tuple[Recipient, ...] = ()
 
 
 MembershipEvent = MembershipStatusChanged | MembershipRenewed
@@ -162,6 +173,19 @@ class Membership:
         return membership, [
             membership._change(MembershipStatus.ACTIVE, "cotisation nulle", now, by)
         ]
+
+    def snapshot(self) -> dict[str, object]:
+        """What the audit log compares before and after a change."""
+        return {
+            "member_type": self.member.kind,
+            "member_id": self.member.id,
+            "year": self.year,
+            "dues": self.dues,
+            "paid": self.paid,
+            "status": self.status,
+            "waived": self.waived,
+            "receipt_number": self.receipt_number,
+        }
 
     @property
     def paid(self) -> Decimal:
@@ -310,20 +334,49 @@ def renewal_of(
 
 @dataclass(frozen=True)
 class Affiliation:
-    """A person's tie to an organisation; ``start`` and ``end`` are both included."""
+    """A person's tie to an organisation; ``start`` and ``end`` are both included.
+
+    ``verified``: staff checked it (staff ties are; a tie the person declared waits). Only a
+    verified tie lets an organisation's membership cover the person. ``contact``: the person
+    receives the organisation's calls for dues. ``id`` is given by the store."""
 
     person_id: uuid.UUID
     organisation_id: uuid.UUID
     role: str
     start: date
     end: date | None = None
+    contact: bool = False
+    verified: bool = True
+    id: int | None = None
 
     def __post_init__(self) -> None:
+        if not self.role.strip():
+            raise InvalidInput("Le rôle ne peut pas être vide.", field="role")
         if self.end is not None and self.end < self.start:
             raise InvalidInput("Une affiliation ne peut pas finir avant de commencer.", field="end")
 
     def holds_on(self, on: date) -> bool:
         return self.start <= on and (self.end is None or on <= self.end)
+
+    def snapshot(self) -> dict[str, object]:
+        return {
+            "person_id": self.person_id,
+            "organisation_id": self.organisation_id,
+            "role": self.role,
+            "start": self.start,
+            "end": self.end,
+            "contact": self.contact,
+            "verified": self.verified,
+        }
+
+
+@dataclass(frozen=True)
+class AffiliationChanged:
+    """Domain event: an affiliation was added, changed or removed (→ affiliation.changed.v1)."""
+
+    affiliation: Affiliation
+    occurred_at: datetime
+    removed: bool = False
 
 
 def is_covered(
@@ -337,6 +390,6 @@ def is_covered(
     holders = {MemberRef("person", person_id)} | {
         MemberRef("organisation", a.organisation_id)
         for a in affiliations
-        if a.person_id == person_id and a.holds_on(on)
+        if a.person_id == person_id and a.verified and a.holds_on(on)
     }
     return any(m.member in holders and m.covers(on) for m in memberships)

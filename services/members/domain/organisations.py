@@ -6,9 +6,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from reference import territories
-from services.runtime.errors import InvalidInput
+from services.runtime.errors import Conflict, InvalidInput
 
 LOCAL_AUTHORITIES = frozenset({"commune", "epci", "departement", "region"})
 
@@ -41,6 +42,78 @@ class Organisation:
     created_at: datetime
     created_by: str
     archived_at: datetime | None = field(default=None)
+    email: str = ""
+    phone: str = ""
+    updated_at: datetime | None = None
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the audit log compares before and after a change."""
+        territory, address = self.territory, self.address
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "siren": self.siren,
+            "street": address.street,
+            "postcode": address.postcode,
+            "city": address.city,
+            "region": territory.region,
+            "department": territory.department,
+            "commune": territory.commune,
+            "epci": territory.epci,
+            "qpvs": list(territory.qpvs),
+            "college": self.college,
+            "email": self.email,
+            "phone": self.phone,
+            "archived": self.archived_at is not None,
+        }
+
+    def change(self, changes: OrganisationChanges, now: datetime) -> OrganisationChanged | None:
+        """Apply the given fields, checked; None when nothing actually changes."""
+        before = self.snapshot()
+        if changes.name is not None:
+            if not changes.name.strip():
+                raise InvalidInput("Le nom ne peut pas être vide.", field="name")
+            self.name = " ".join(changes.name.split())
+        if changes.territory is not None:
+            check_territory(changes.territory)
+            self.territory = complete_territory(changes.territory)
+        for name in ("kind", "siren", "address", "college", "email", "phone"):
+            value = getattr(changes, name)
+            if value is not None:
+                setattr(self, name, value)
+        if self.snapshot() == before:
+            return None
+        self.updated_at = now
+        return OrganisationChanged(self, now)
+
+    def archive(self, now: datetime) -> OrganisationChanged:
+        if self.archived_at is not None:
+            raise Conflict("Cette organisation est déjà archivée.", organisation_id=str(self.id))
+        self.archived_at = now
+        self.updated_at = now
+        return OrganisationChanged(self, now)
+
+    def restore(self, now: datetime) -> OrganisationChanged:
+        if self.archived_at is None:
+            raise Conflict("Cette organisation n'est pas archivée.", organisation_id=str(self.id))
+        self.archived_at = None
+        self.updated_at = now
+        return OrganisationChanged(self, now)
+
+
+@dataclass(frozen=True)
+class OrganisationChanges:
+    """What can be changed about an organisation; a None field is left as it is. ``phone`` comes
+    normalised (see ``people.normalise_phone``)."""
+
+    kind: str | None = None
+    name: str | None = None
+    siren: str | None = None
+    address: PostalAddress | None = None
+    territory: TerritoryCodes | None = None
+    college: str | None = None
+    email: str | None = None
+    phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +121,14 @@ class OrganisationCreated:
     """Domain event: an organisation joined the register."""
 
     organisation: Organisation
+
+
+@dataclass(frozen=True)
+class OrganisationChanged:
+    """Domain event: an organisation's record changed (→ organisation.updated.v1)."""
+
+    organisation: Organisation
+    occurred_at: datetime
 
 
 def default_college(kind: str) -> str:
@@ -68,6 +149,40 @@ def check_territory(territory: TerritoryCodes) -> None:
         raise InvalidInput("Territoire invalide : " + " ; ".join(problems), problems=list(problems))
 
 
+def complete_territory(territory: TerritoryCodes) -> TerritoryCodes:
+    """The territory with the enclosing levels the reference implies filled in (a commune gives
+    its department, region and EPCI; a department its region; an EPCI or QPVs within a single
+    department give that department), so filters at any level find it. Codes must be valid
+    (:func:`check_territory`)."""
+    ref = territories()
+    region, department, commune, epci = (
+        territory.region,
+        territory.department,
+        territory.commune,
+        territory.epci,
+    )
+    if commune and (found := ref.commune(commune)):
+        commune = found.code
+        department = department or found.department_code
+        region = region or found.region_code
+        epci = epci or found.epci_siren
+    if department is None:
+        candidates: set[str] = set()
+        if epci and (group := ref.epci(epci)):
+            candidates = {_department_of(code) for code in group.member_codes}
+        elif territory.qpvs:
+            candidates = {q.department_code for c in territory.qpvs if (q := ref.qpv(c))}
+        if len(candidates) == 1:
+            department = candidates.pop()
+    if department and region is None and (dep := ref.department(department)):
+        region = dep.region_code
+    return TerritoryCodes(region, department, commune, epci, territory.qpvs)
+
+
+def _department_of(commune_code: str) -> str:
+    return commune_code[:3] if commune_code[:2] in ("97", "98") else commune_code[:2]
+
+
 def create(
     *,
     kind: str,
@@ -78,8 +193,11 @@ def create(
     college: str | None,
     now: datetime,
     by: str,
+    email: str = "",
+    phone: str = "",
 ) -> tuple[Organisation, OrganisationCreated]:
     check_territory(territory)
+    territory = complete_territory(territory)
     organisation = Organisation(
         id=uuid.uuid4(),
         kind=kind,
@@ -90,5 +208,8 @@ def create(
         college=college or default_college(kind),
         created_at=now,
         created_by=by,
+        email=email,
+        phone=phone,
+        updated_at=now,
     )
     return organisation, OrganisationCreated(organisation)

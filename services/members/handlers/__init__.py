@@ -3,6 +3,9 @@ area; every use case is re-exported here."""
 
 from __future__ import annotations
 
+from services.members.handlers.audit import (
+    get_audit_log,
+)
 from services.members.handlers.imports import (
     import_people,
 )
@@ -16,7 +19,9 @@ from services.members.handlers.memberships import (
     open_membership,
     override_membership,
     record_payment,
+    remove_affiliation,
     renew_memberships,
+    update_affiliation,
     waive_membership,
 )
 from services.members.handlers.networks import (
@@ -27,14 +32,23 @@ from services.members.handlers.networks import (
     network_roster,
 )
 from services.members.handlers.organisations import (
+    archive_organisation,
     create_organisation,
     get_organisation,
     organisation_reply,
+    restore_organisation,
+    search_organisations,
+    update_organisation,
 )
 from services.members.handlers.people import (
+    archive_person,
+    create_person,
     erase_person,
     get_person,
     register_person,
+    restore_person,
+    search_people,
+    update_person,
 )
 from services.members.store import UowFactory
 
@@ -43,10 +57,14 @@ __all__ = [
     "UowFactory",
     "add_affiliation",
     "advance_memberships",
+    "archive_organisation",
+    "archive_person",
     "check_access",
     "create_organisation",
+    "create_person",
     "decide_network_request",
     "erase_person",
+    "get_audit_log",
     "get_membership",
     "get_organisation",
     "get_person",
@@ -61,6 +79,14 @@ __all__ = [
     "override_membership",
     "record_payment",
     "register_person",
+    "remove_affiliation",
     "renew_memberships",
+    "restore_organisation",
+    "restore_person",
+    "search_organisations",
+    "search_people",
+    "update_affiliation",
+    "update_organisation",
+    "update_person",
     "waive_membership",
 ]

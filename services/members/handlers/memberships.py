@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -19,24 +19,31 @@ from contracts.members import (
     OverrideMembershipV1,
     PaymentV1,
     RecordPaymentV1,
+    RemoveAffiliationV1,
     RenewalReplyV1,
     RenewMembershipsV1,
     StatusChangeV1,
+    UpdateAffiliationV1,
     WaiveMembershipV1,
 )
 from reference import territories
+from services.members.domain import audit
 from services.members.domain.fees import FeeSchedule
 from services.members.domain.memberships import (
     Affiliation,
+    AffiliationChanged,
     MemberRef,
     Membership,
+    MembershipRenewed,
     MembershipStatus,
     PaymentMethod,
+    Recipient,
     is_covered,
     renewal_of,
 )
+from services.members.handlers.people import affiliation_reply
 from services.members.store import MembersUnitOfWork, UowFactory
-from services.runtime.errors import Conflict, DomainError, NotFound
+from services.runtime.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.runtime.logging import get_logger
 
 log = get_logger("reso.members")
@@ -74,6 +81,7 @@ async def open_membership(
             by=command.by,
         )
         await work.memberships.add(membership)
+        await _audit(work, membership, "opened", command.by, None)
         for event in events:
             work.record(event)
         try:
@@ -81,6 +89,26 @@ async def open_membership(
         except IntegrityError as error:  # opened concurrently
             raise Conflict(f"Une adhésion {command.year} existe déjà pour ce membre.") from error
     return membership_reply(membership)
+
+
+async def _audit(
+    work: MembersUnitOfWork,
+    membership: Membership,
+    action: str,
+    by: str | None,
+    before: dict[str, object] | None,
+) -> None:
+    await work.audit.add(
+        audit.entry(
+            "membership",
+            membership.id,
+            action,
+            at=datetime.now(UTC),
+            by=by,
+            before=before,
+            after=membership.snapshot(),
+        )
+    )
 
 
 async def _member_kind(
@@ -97,12 +125,13 @@ async def _member_kind(
     person = await work.people.get(member.id)
     if person is None or person.erased_at is not None:
         raise NotFound("Personne introuvable.", person_id=str(member.id))
-    return "other", population
+    return person.kind, population
 
 
 async def record_payment(command: RecordPaymentV1, uow: UowFactory) -> MembershipV1:
     async with uow() as work:
         membership = await _membership(work, command.membership_id)
+        before = membership.snapshot()
         sequence = await work.memberships.next_receipt_sequence(membership.year)
         event = membership.record_payment(
             amount=command.amount,
@@ -118,6 +147,7 @@ async def record_payment(command: RecordPaymentV1, uow: UowFactory) -> Membershi
         ):
             await work.memberships.take_receipt(membership.year, sequence)
         await work.memberships.save(membership)
+        await _audit(work, membership, "paid", command.by, before)
         if event is not None:
             work.record(event)
         await work.commit()
@@ -127,8 +157,10 @@ async def record_payment(command: RecordPaymentV1, uow: UowFactory) -> Membershi
 async def waive_membership(command: WaiveMembershipV1, uow: UowFactory) -> MembershipV1:
     async with uow() as work:
         membership = await _membership(work, command.membership_id)
+        before = membership.snapshot()
         work.record(membership.waive(command.reason, datetime.now(UTC), command.by))
         await work.memberships.save(membership)
+        await _audit(work, membership, "waived", command.by, before)
         await work.commit()
     return membership_reply(membership)
 
@@ -136,10 +168,12 @@ async def waive_membership(command: WaiveMembershipV1, uow: UowFactory) -> Membe
 async def override_membership(command: OverrideMembershipV1, uow: UowFactory) -> MembershipV1:
     async with uow() as work:
         membership = await _membership(work, command.membership_id)
+        before = membership.snapshot()
         event = membership.override(
             MembershipStatus(command.status), command.reason, datetime.now(UTC), command.by
         )
         await work.memberships.save(membership)
+        await _audit(work, membership, "overridden", command.by, before)
         work.record(event)
         await work.commit()
     return membership_reply(membership)
@@ -159,24 +193,110 @@ async def _membership(work: MembersUnitOfWork, membership_id: uuid.UUID) -> Memb
 
 
 async def add_affiliation(command: AddAffiliationV1, uow: UowFactory) -> AffiliationV1:
-    affiliation = Affiliation(
+    """Tie a person to an organisation; a tie the person declares (``by`` 'self') is not
+    verified until staff check it."""
+    by = command.by or "inconnu"
+    now = datetime.now(UTC)
+    tie = Affiliation(
         person_id=command.person_id,
         organisation_id=command.organisation_id,
         role=command.role,
         start=command.start,
         end=command.end,
+        contact=command.contact,
+        verified=by != "self",
     )
     async with uow() as work:
         person = await work.people.get(command.person_id)
         if person is None or person.erased_at is not None:
             raise NotFound("Personne introuvable.", person_id=str(command.person_id))
-        if await work.organisations.get(command.organisation_id) is None:
+        organisation = await work.organisations.get(command.organisation_id)
+        if organisation is None:
             raise NotFound(
                 "Organisation introuvable.", organisation_id=str(command.organisation_id)
             )
-        await work.affiliations.add(affiliation)
+        tie = await work.affiliations.add(tie)
+        await _audit_tie(work, tie, "created", by, None, now)
+        work.record(AffiliationChanged(tie, now))
         await work.commit()
-    return AffiliationV1(**command.model_dump())
+    return affiliation_reply(tie, organisation.name)
+
+
+async def update_affiliation(command: UpdateAffiliationV1, uow: UowFactory) -> AffiliationV1:
+    """Change role, end date, contact flag; staff verify a declared tie. The person may change
+    their own ties (``person_id`` given), but not verify them."""
+    now = datetime.now(UTC)
+    async with uow() as work:
+        tie = await _affiliation(work, command.affiliation_id, command.person_id)
+        if command.verified is not None and command.by == "self":
+            raise InvalidInput(
+                "Seule l'équipe du centre vérifie une affiliation.", field="verified"
+            )
+        changes: dict[str, object] = {}
+        if command.role is not None:
+            changes["role"] = command.role.strip()
+        if command.clear_end:
+            changes["end"] = None
+        elif command.end is not None:
+            changes["end"] = command.end
+        if command.contact is not None:
+            changes["contact"] = command.contact
+        if command.verified is not None:
+            changes["verified"] = command.verified
+        updated = replace(tie, **changes)  # type: ignore[arg-type]
+        if updated != tie:
+            await work.affiliations.save(updated)
+            await _audit_tie(work, updated, "updated", command.by, tie, now)
+            work.record(AffiliationChanged(updated, now))
+            await work.commit()
+        names = await work.organisations.names([updated.organisation_id])
+    return affiliation_reply(updated, names.get(updated.organisation_id))
+
+
+async def remove_affiliation(command: RemoveAffiliationV1, uow: UowFactory) -> AffiliationV1:
+    now = datetime.now(UTC)
+    async with uow() as work:
+        tie = await _affiliation(work, command.affiliation_id, command.person_id)
+        names = await work.organisations.names([tie.organisation_id])
+        await work.affiliations.remove(command.affiliation_id)
+        await work.audit.add(
+            audit.entry(
+                "affiliation", tie.id, "removed", at=now, by=command.by, before=tie.snapshot()
+            )
+        )
+        work.record(AffiliationChanged(tie, now, removed=True))
+        await work.commit()
+    return affiliation_reply(tie, names.get(tie.organisation_id))
+
+
+async def _affiliation(
+    work: MembersUnitOfWork, affiliation_id: int, person_id: uuid.UUID | None
+) -> Affiliation:
+    tie = await work.affiliations.get(affiliation_id)
+    if tie is None or (person_id is not None and tie.person_id != person_id):
+        raise NotFound("Affiliation introuvable.", affiliation_id=affiliation_id)
+    return tie
+
+
+async def _audit_tie(
+    work: MembersUnitOfWork,
+    tie: Affiliation,
+    action: str,
+    by: str,
+    before: Affiliation | None,
+    now: datetime,
+) -> None:
+    await work.audit.add(
+        audit.entry(
+            "affiliation",
+            tie.id,
+            action,
+            at=now,
+            by=by,
+            before=before.snapshot() if before else None,
+            after=tie.snapshot(),
+        )
+    )
 
 
 async def check_access(query: CheckAccessV1, uow: UowFactory) -> AccessV1:
@@ -198,10 +318,19 @@ async def renew_memberships(
         previous_year = await work.memberships.covering_in_year(command.year - 1)
     opened = already_open = 0
     failed: list[str] = []
+    skipped: list[str] = []
+    unreachable: list[str] = []
     for previous in previous_year:
         async with uow() as work:
             if await work.memberships.for_member_year(previous.member, command.year):
                 already_open += 1
+                continue
+            name, recipients, left = await _renewal_contacts(work, previous.member)
+            label = f"{_member_label(previous.member)} {previous.member.id}"
+            if name:
+                label += f" ({name})"
+            if left:
+                skipped.append(f"{label} : archivé ou effacé, non renouvelé")
                 continue
             try:
                 kind, population = await _member_kind(work, previous.member, None)
@@ -214,10 +343,13 @@ async def renew_memberships(
                     by=command.by,
                 )
             except DomainError as error:  # e.g. a local authority with no known population
-                failed.append(f"{previous.member.kind} {previous.member.id} : {error.message}")
+                failed.append(f"{label} : {error.message}")
                 continue
             await work.memberships.add(membership)
+            await _audit(work, membership, "opened", command.by, None)
             for event in events:
+                if isinstance(event, MembershipRenewed):
+                    event = replace(event, member_name=name, recipients=recipients)
                 work.record(event)
             try:
                 await work.commit()
@@ -225,16 +357,58 @@ async def renew_memberships(
                 already_open += 1
                 continue
             opened += 1
+            if not recipients:
+                unreachable.append(f"{label} : aucune adresse à qui envoyer l'appel à cotisation")
     log.info(
         "memberships renewed",
         year=command.year,
         opened=opened,
         already_open=already_open,
         failed=len(failed),
+        skipped=len(skipped),
+        unreachable=len(unreachable),
     )
     return RenewalReplyV1(
-        year=command.year, opened=opened, already_open=already_open, failed=tuple(failed)
+        year=command.year,
+        opened=opened,
+        already_open=already_open,
+        failed=tuple(failed),
+        skipped=tuple(skipped),
+        unreachable=tuple(unreachable),
     )
+
+
+def _member_label(member: MemberRef) -> str:
+    return "organisation" if member.kind == "organisation" else "personne"
+
+
+async def _renewal_contacts(
+    work: MembersUnitOfWork, member: MemberRef
+) -> tuple[str | None, tuple[Recipient, ...], bool]:
+    """The member's name, who to mail the call for dues to, and whether they left the register
+    (archived or erased). An organisation's calls go to its own address and to the people
+    flagged as its contacts; a person's to them."""
+    if member.kind == "person":
+        person = await work.people.get(member.id)
+        if person is None or not person.active:
+            return None, (), True
+        name = f"{person.first_name} {person.last_name}"
+        return name, (Recipient(person.id, name, person.email),), False
+    organisation = await work.organisations.get(member.id)
+    if organisation is None or organisation.archived_at is not None:
+        return None, (), True
+    recipients: list[Recipient] = []
+    if organisation.email:
+        recipients.append(Recipient(None, organisation.name, organisation.email))
+    today = datetime.now(UTC).date()
+    for tie in await work.affiliations.contacts_of(organisation.id):
+        person = await work.people.get(tie.person_id)
+        if not (tie.holds_on(today) and person is not None and person.active):
+            continue
+        if all(r.email.casefold() != person.email.casefold() for r in recipients):
+            name = f"{person.first_name} {person.last_name}"
+            recipients.append(Recipient(person.id, name, person.email))
+    return organisation.name, tuple(recipients), False
 
 
 async def advance_memberships(uow: UowFactory, rules: MembershipRules, now: datetime) -> int:
@@ -248,10 +422,12 @@ async def advance_memberships(uow: UowFactory, rules: MembershipRules, now: date
             membership = await work.memberships.get(candidate.id)
             if membership is None:
                 continue
+            before = membership.snapshot()
             event = membership.advance(now, rules.grace_end(membership.year))
             if event is None:
                 continue
             await work.memberships.save(membership)
+            await _audit(work, membership, "calendar", None, before)
             work.record(event)
             await work.commit()
             changed += 1

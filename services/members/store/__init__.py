@@ -7,6 +7,7 @@ from typing import Any
 
 from contracts.base import Event
 from contracts.members import (
+    AffiliationChangedV1,
     College,
     MemberRegisteredV1,
     MembershipActivatedV1,
@@ -16,7 +17,12 @@ from contracts.members import (
     NetworkLeftV1,
     OrganisationCreatedV1,
     OrganisationKind,
+    OrganisationUpdatedV1,
+    PersonConfirmedV1,
     PersonErasedV1,
+    PersonKind,
+    PersonUpdatedV1,
+    RecipientV1,
     Territory,
 )
 from services.members.domain import (
@@ -26,18 +32,23 @@ from services.members.domain import (
     TerritoryCodes,
 )
 from services.members.domain.memberships import (
+    AffiliationChanged,
     MembershipActivated,
     MembershipLapsed,
     MembershipRenewed,
     MembershipStatusChanged,
 )
 from services.members.domain.networks import NetworkEvent, NetworkJoined, NetworkLeft
+from services.members.domain.organisations import OrganisationChanged
+from services.members.domain.people import PersonChanged, PersonConfirmed
+from services.members.store.audit import AuditRepository
 from services.members.store.memberships import AffiliationRepository, MembershipRepository
 from services.members.store.networks import NetworkRepository
 from services.members.store.organisations import OrganisationRepository
 from services.members.store.people import PeopleRepository
 from services.members.store.schema import (
     affiliations,
+    audit_log,
     membership_history,
     membership_payments,
     memberships,
@@ -45,6 +56,7 @@ from services.members.store.schema import (
     organisation_qpvs,
     organisations,
     people,
+    person_qpvs,
     receipt_counters,
     reliability,
 )
@@ -55,6 +67,7 @@ __all__ = [
     "MembersUnitOfWork",
     "UowFactory",
     "affiliations",
+    "audit_log",
     "contract_mapper",
     "membership_history",
     "membership_payments",
@@ -63,6 +76,7 @@ __all__ = [
     "organisation_qpvs",
     "organisations",
     "people",
+    "person_qpvs",
     "receipt_counters",
     "reliability",
     "territory_contract",
@@ -75,6 +89,7 @@ def contract_mapper(centre: CentreSettings) -> Any:
     def to_contract(domain_event: object) -> Event | None:
         if isinstance(domain_event, MemberRegistered):
             person = domain_event.person
+            url, expires_at = domain_event.confirmation or (None, None)
             return MemberRegisteredV1(
                 producer="members",
                 centre=centre.slug,
@@ -83,6 +98,60 @@ def contract_mapper(centre: CentreSettings) -> Any:
                 first_name=person.first_name,
                 last_name=person.last_name,
                 email=person.email,
+                confirmation_url=url,
+                confirmation_expires_at=expires_at,
+            )
+        if isinstance(domain_event, PersonChanged):
+            person = domain_event.person
+            return PersonUpdatedV1(
+                producer="members",
+                centre=centre.slug,
+                occurred_at=domain_event.occurred_at,
+                person_id=person.id,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                email=person.email,
+                kind=PersonKind(person.kind),
+                college=College(person.college),
+                territory=territory_contract(person.territory),
+                archived=person.archived_at is not None,
+            )
+        if isinstance(domain_event, PersonConfirmed):
+            return PersonConfirmedV1(
+                producer="members",
+                centre=centre.slug,
+                occurred_at=domain_event.occurred_at,
+                person_id=domain_event.person_id,
+            )
+        if isinstance(domain_event, OrganisationChanged):
+            organisation = domain_event.organisation
+            return OrganisationUpdatedV1(
+                producer="members",
+                centre=centre.slug,
+                occurred_at=domain_event.occurred_at,
+                organisation_id=organisation.id,
+                kind=OrganisationKind(organisation.kind),
+                name=organisation.name,
+                siren=organisation.siren,
+                territory=territory_contract(organisation.territory),
+                college=College(organisation.college),
+                archived=organisation.archived_at is not None,
+            )
+        if isinstance(domain_event, AffiliationChanged):
+            tie = domain_event.affiliation
+            if tie.id is None:
+                raise ValueError("an affiliation event needs the stored affiliation's id")
+            return AffiliationChangedV1(
+                producer="members",
+                centre=centre.slug,
+                occurred_at=domain_event.occurred_at,
+                affiliation_id=tie.id,
+                person_id=tie.person_id,
+                organisation_id=tie.organisation_id,
+                start=tie.start,
+                end=tie.end,
+                verified=tie.verified,
+                removed=domain_event.removed,
             )
         if isinstance(domain_event, OrganisationCreated):
             organisation = domain_event.organisation
@@ -123,6 +192,11 @@ def contract_mapper(centre: CentreSettings) -> Any:
                 member_id=domain_event.member.id,
                 year=domain_event.year,
                 dues=domain_event.dues,
+                member_name=domain_event.member_name,
+                recipients=tuple(
+                    RecipientV1(person_id=r.person_id, name=r.name, email=r.email)
+                    for r in domain_event.recipients
+                ),
             )
         if isinstance(domain_event, MembershipStatusChanged):
             return None  # entering grace, back to pending: no contract yet
@@ -164,8 +238,10 @@ class MembersUnitOfWork(UnitOfWork):
     memberships: MembershipRepository
     affiliations: AffiliationRepository
     networks: NetworkRepository
+    audit: AuditRepository
 
     def _open(self) -> None:
+        self.audit = AuditRepository(self.session)
         self.networks = NetworkRepository(self.session)
         self.memberships = MembershipRepository(self.session)
         self.affiliations = AffiliationRepository(self.session)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -237,34 +238,83 @@ class MembershipRepository:
         return membership
 
 
+def _affiliation(row: Any) -> Affiliation:
+    return Affiliation(
+        person_id=uuid.UUID(row.person_id),
+        organisation_id=uuid.UUID(row.organisation_id),
+        role=row.role,
+        start=row.start,
+        end=row.end,
+        contact=row.contact,
+        verified=row.verified,
+        id=row.id,
+    )
+
+
 class AffiliationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, affiliation: Affiliation) -> None:
-        await self._session.execute(
-            insert(affiliations).values(
+    async def add(self, affiliation: Affiliation) -> Affiliation:
+        """Insert the affiliation; returns it with the id the database gave it."""
+        result = await self._session.execute(
+            insert(affiliations)
+            .values(
                 person_id=str(affiliation.person_id),
                 organisation_id=str(affiliation.organisation_id),
                 role=affiliation.role,
                 start=affiliation.start,
                 end=affiliation.end,
+                contact=affiliation.contact,
+                verified=affiliation.verified,
+            )
+            .returning(affiliations.c.id)
+        )
+        return replace(affiliation, id=result.scalar_one())
+
+    async def get(self, affiliation_id: int) -> Affiliation | None:
+        statement = select(affiliations).where(affiliations.c.id == affiliation_id)
+        if self._session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update()
+        row = (await self._session.execute(statement)).first()
+        return _affiliation(row) if row else None
+
+    async def save(self, affiliation: Affiliation) -> None:
+        await self._session.execute(
+            update(affiliations)
+            .where(affiliations.c.id == affiliation.id)
+            .values(
+                role=affiliation.role,
+                end=affiliation.end,
+                contact=affiliation.contact,
+                verified=affiliation.verified,
             )
         )
+
+    async def remove(self, affiliation_id: int) -> None:
+        await self._session.execute(delete(affiliations).where(affiliations.c.id == affiliation_id))
 
     async def of_person(self, person_id: uuid.UUID) -> list[Affiliation]:
         rows = (
             await self._session.execute(
-                select(affiliations).where(affiliations.c.person_id == str(person_id))
+                select(affiliations)
+                .where(affiliations.c.person_id == str(person_id))
+                .order_by(affiliations.c.start, affiliations.c.id)
             )
         ).all()
-        return [
-            Affiliation(
-                person_id=uuid.UUID(r.person_id),
-                organisation_id=uuid.UUID(r.organisation_id),
-                role=r.role,
-                start=r.start,
-                end=r.end,
+        return [_affiliation(r) for r in rows]
+
+    async def contacts_of(self, organisation_id: uuid.UUID) -> list[Affiliation]:
+        """The verified ties flagged as the organisation's contact for its membership."""
+        rows = (
+            await self._session.execute(
+                select(affiliations)
+                .where(
+                    affiliations.c.organisation_id == str(organisation_id),
+                    affiliations.c.contact.is_(True),
+                    affiliations.c.verified.is_(True),
+                )
+                .order_by(affiliations.c.id)
             )
-            for r in rows
-        ]
+        ).all()
+        return [_affiliation(r) for r in rows]

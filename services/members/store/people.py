@@ -3,16 +3,51 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.domain import Person, normalise_email
-from services.members.store.schema import people
+from contracts.members import PeopleFilter
+from services.members.domain import Person, TerritoryCodes, normalise_email
+from services.members.domain.imports import fold
+from services.members.store.filters import people_conditions
+from services.members.store.schema import people, person_qpvs
 
 
-def _person(row: Any) -> Person:
+def search_text(person: Person) -> str:
+    """Folded "last first e-mail": what searches match, and the order lists follow."""
+    return fold(f"{person.last_name} {person.first_name} {person.email}")[:500]
+
+
+def _row(person: Person) -> dict[str, Any]:
+    territory = person.territory
+    return {
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "email": person.email,
+        "email_key": person.email_key,
+        "registered_at": person.registered_at,
+        "erased_at": person.erased_at,
+        "phone": person.phone,
+        "title": person.title,
+        "kind": person.kind,
+        "college": person.college,
+        "region": territory.region,
+        "department": territory.department,
+        "commune": territory.commune,
+        "epci": territory.epci,
+        "source": person.source,
+        "confirmed_at": person.confirmed_at,
+        "archived_at": person.archived_at,
+        "updated_at": person.updated_at,
+        "search_text": search_text(person),
+    }
+
+
+def _person(row: Any, qpvs: Sequence[str] = ()) -> Person:
     return Person(
         id=uuid.UUID(row.id),
         first_name=row.first_name,
@@ -20,6 +55,15 @@ def _person(row: Any) -> Person:
         email=row.email,
         registered_at=row.registered_at,
         erased_at=row.erased_at,
+        phone=row.phone,
+        title=row.title,
+        kind=row.kind,
+        college=row.college,
+        territory=TerritoryCodes(row.region, row.department, row.commune, row.epci, tuple(qpvs)),
+        source=row.source,
+        confirmed_at=row.confirmed_at,
+        archived_at=row.archived_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -28,11 +72,13 @@ class PeopleRepository:
         self._session = session
         self._outbox = outbox
 
-    async def get(self, person_id: uuid.UUID) -> Person | None:
-        row = (
-            await self._session.execute(select(people).where(people.c.id == str(person_id)))
-        ).first()
-        return _person(row) if row else None
+    async def get(self, person_id: uuid.UUID, *, lock: bool = False) -> Person | None:
+        """The person; ``lock`` holds their row for this transaction on PostgreSQL."""
+        statement = select(people).where(people.c.id == str(person_id))
+        if lock and self._session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update()
+        row = (await self._session.execute(statement)).first()
+        return _person(row, await self._qpvs(row.id)) if row else None
 
     async def get_by_email(self, email: str) -> Person | None:
         row = (
@@ -40,33 +86,40 @@ class PeopleRepository:
                 select(people).where(people.c.email_key == normalise_email(email))
             )
         ).first()
-        return _person(row) if row else None
+        return _person(row, await self._qpvs(row.id)) if row else None
+
+    async def _qpvs(self, person_id: str) -> list[str]:
+        rows = await self._session.execute(
+            select(person_qpvs.c.qpv_code)
+            .where(person_qpvs.c.person_id == person_id)
+            .order_by(person_qpvs.c.qpv_code)
+        )
+        return list(rows.scalars())
 
     async def add(self, person: Person) -> None:
+        await self._session.execute(insert(people).values(id=str(person.id), **_row(person)))
+        await self._save_qpvs(person, new=True)
+
+    async def save(self, person: Person) -> None:
         await self._session.execute(
-            insert(people).values(
-                id=str(person.id),
-                first_name=person.first_name,
-                last_name=person.last_name,
-                email=person.email,
-                email_key=person.email_key,
-                registered_at=person.registered_at,
-            )
+            update(people).where(people.c.id == str(person.id)).values(**_row(person))
         )
+        await self._save_qpvs(person)
+
+    async def _save_qpvs(self, person: Person, *, new: bool = False) -> None:
+        if not new:
+            await self._session.execute(
+                delete(person_qpvs).where(person_qpvs.c.person_id == str(person.id))
+            )
+        if person.territory.qpvs:
+            await self._session.execute(
+                insert(person_qpvs),
+                [{"person_id": str(person.id), "qpv_code": q} for q in person.territory.qpvs],
+            )
 
     async def save_erasure(self, person: Person) -> None:
         """Store the anonymised person and delete members' outbox copies of their events."""
-        await self._session.execute(
-            update(people)
-            .where(people.c.id == str(person.id))
-            .values(
-                first_name=person.first_name,
-                last_name=person.last_name,
-                email=person.email,
-                email_key=person.email_key,
-                erased_at=person.erased_at,
-            )
-        )
+        await self.save(person)
         await self._session.execute(
             delete(self._outbox).where(self._outbox.c.payload.contains(str(person.id)))
         )
@@ -85,16 +138,42 @@ class PeopleRepository:
     async def add_many(self, persons: list[Person]) -> None:
         if persons:
             await self._session.execute(
-                insert(people),
-                [
-                    {
-                        "id": str(p.id),
-                        "first_name": p.first_name,
-                        "last_name": p.last_name,
-                        "email": p.email,
-                        "email_key": p.email_key,
-                        "registered_at": p.registered_at,
-                    }
-                    for p in persons
-                ],
+                insert(people), [{"id": str(p.id), **_row(p)} for p in persons]
             )
+            links = [
+                {"person_id": str(p.id), "qpv_code": q} for p in persons for q in p.territory.qpvs
+            ]
+            if links:
+                await self._session.execute(insert(person_qpvs), links)
+
+    async def search(
+        self, wanted: PeopleFilter, *, today: date, limit: int, offset: int
+    ) -> tuple[int, list[Person]]:
+        """How many people match, and the page asked for, by last then first name."""
+        conditions = people_conditions(wanted, today)
+        total = (
+            await self._session.execute(select(func.count()).select_from(people).where(*conditions))
+        ).scalar_one()
+        rows = (
+            await self._session.execute(
+                select(people)
+                .where(*conditions)
+                .order_by(people.c.search_text, people.c.id)
+                .limit(limit)
+                .offset(offset)
+            )
+        ).all()
+        qpvs = await self._qpvs_of([row.id for row in rows])
+        return total, [_person(row, qpvs.get(row.id, ())) for row in rows]
+
+    async def _qpvs_of(self, ids: list[str]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        if ids:
+            rows = await self._session.execute(
+                select(person_qpvs.c.person_id, person_qpvs.c.qpv_code)
+                .where(person_qpvs.c.person_id.in_(ids))
+                .order_by(person_qpvs.c.qpv_code)
+            )
+            for person_id, code in rows:
+                found.setdefault(person_id, []).append(code)
+        return found

@@ -15,6 +15,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    true,
 )
 
 from services.runtime.store import BigId, ReliabilityTables, UtcDateTime
@@ -32,6 +34,29 @@ people = Table(
     Column("email_key", String(254), nullable=False, unique=True),
     Column("registered_at", UtcDateTime(), nullable=False),
     Column("erased_at", UtcDateTime(), nullable=True),
+    Column("phone", String(32), nullable=False, server_default=""),
+    Column("title", String(200), nullable=False, server_default=""),
+    Column("kind", String(32), nullable=False, server_default="other", index=True),
+    Column(
+        "college", String(32), nullable=False, server_default="acteurs_territoriaux", index=True
+    ),
+    Column("region", String(3), nullable=True, index=True),
+    Column("department", String(3), nullable=True, index=True),
+    Column("commune", String(5), nullable=True, index=True),
+    Column("epci", String(9), nullable=True, index=True),
+    Column("source", String(16), nullable=False, server_default="signup"),
+    Column("confirmed_at", UtcDateTime(), nullable=True),
+    Column("archived_at", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=True),
+    # Folded (lower case, no accents) names and address: what a search for "lea" matches.
+    Column("search_text", String(500), nullable=False, server_default=""),
+)
+
+person_qpvs = Table(
+    "person_qpvs",
+    metadata,
+    Column("person_id", String(36), ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("qpv_code", String(8), primary_key=True, index=True),
 )
 
 
@@ -53,6 +78,10 @@ organisations = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("created_by", String(254), nullable=False),
     Column("archived_at", UtcDateTime(), nullable=True),
+    Column("email", String(254), nullable=False, server_default=""),
+    Column("phone", String(32), nullable=False, server_default=""),
+    Column("updated_at", UtcDateTime(), nullable=True),
+    Column("search_text", String(500), nullable=False, server_default=""),
 )
 
 organisation_qpvs = Table(
@@ -136,6 +165,10 @@ affiliations = Table(
     Column("role", String(100), nullable=False),
     Column("start", Date, nullable=False),
     Column("end", Date, nullable=True),
+    # The person to mail about the organisation's membership (calls for dues).
+    Column("contact", Boolean, nullable=False, server_default=false()),
+    # Staff checked it; a tie a person declared themself gives no member-only access until then.
+    Column("verified", Boolean, nullable=False, server_default=true()),
 )
 
 network_memberships = Table(
@@ -158,4 +191,17 @@ network_history = Table(
     Column("by", String(254), nullable=True),
     Column("reason", Text, nullable=True),
     Index("ix_network_history_member", "network_slug", "person_id"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("record_type", String(32), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("by", String(254), nullable=False),
+    Column("changes", Text, nullable=False),  # JSON: {"field": [before, after]}
+    Index("ix_audit_log_record", "record_type", "record_id"),
 )
