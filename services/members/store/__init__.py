@@ -32,12 +32,17 @@ from services.members.domain.memberships import (
     MembershipStatusChanged,
 )
 from services.members.domain.networks import NetworkEvent, NetworkJoined, NetworkLeft
+from services.members.store.governance import GovernanceRepository
 from services.members.store.memberships import AffiliationRepository, MembershipRepository
 from services.members.store.networks import NetworkRepository
 from services.members.store.organisations import OrganisationRepository
 from services.members.store.people import PeopleRepository
 from services.members.store.schema import (
     affiliations,
+    mandates,
+    meeting_presence,
+    meeting_proxies,
+    meetings,
     membership_history,
     membership_payments,
     memberships,
@@ -56,6 +61,10 @@ __all__ = [
     "UowFactory",
     "affiliations",
     "contract_mapper",
+    "mandates",
+    "meeting_presence",
+    "meeting_proxies",
+    "meetings",
     "membership_history",
     "membership_payments",
     "memberships",
@@ -164,8 +173,10 @@ class MembersUnitOfWork(UnitOfWork):
     memberships: MembershipRepository
     affiliations: AffiliationRepository
     networks: NetworkRepository
+    governance: GovernanceRepository
 
     def _open(self) -> None:
+        self.governance = GovernanceRepository(self.session)
         self.networks = NetworkRepository(self.session)
         self.memberships = MembershipRepository(self.session)
         self.affiliations = AffiliationRepository(self.session)
