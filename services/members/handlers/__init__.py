@@ -3,6 +3,19 @@ area; every use case is re-exported here."""
 
 from __future__ import annotations
 
+from services.members.handlers.governance import (
+    QuorumRules,
+    create_mandate,
+    create_meeting,
+    end_mandate,
+    get_meeting,
+    list_mandates,
+    list_person_mandates,
+    record_presence,
+    record_proxy,
+    remove_presence,
+    withdraw_proxy,
+)
 from services.members.handlers.imports import (
     import_people,
 )
@@ -40,27 +53,38 @@ from services.members.store import UowFactory
 
 __all__ = [
     "MembershipRules",
+    "QuorumRules",
     "UowFactory",
     "add_affiliation",
     "advance_memberships",
     "check_access",
+    "create_mandate",
+    "create_meeting",
     "create_organisation",
     "decide_network_request",
+    "end_mandate",
     "erase_person",
+    "get_meeting",
     "get_membership",
     "get_organisation",
     "get_person",
     "import_people",
     "join_network",
     "leave_network",
+    "list_mandates",
     "list_networks",
+    "list_person_mandates",
     "membership_reply",
     "network_roster",
     "open_membership",
     "organisation_reply",
     "override_membership",
     "record_payment",
+    "record_presence",
+    "record_proxy",
     "register_person",
+    "remove_presence",
     "renew_memberships",
     "waive_membership",
+    "withdraw_proxy",
 ]
