@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from services.gateway import errors
 from services.gateway.api import (
+    governance,
     health,
     memberships,
     networks,
@@ -82,6 +83,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(organisations.router)
     app.include_router(memberships.router)
     app.include_router(networks.router)
+    app.include_router(governance.router)
     app.include_router(health.router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

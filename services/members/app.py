@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 from services.members import bus as members_bus
 from services.members import handlers
 from services.members.domain.fees import DEFAULT_FEE_SCHEDULE, FeeSchedule
+from services.members.domain.governance import DEFAULT_QUORUM_RULES, quorum_rules
 from services.members.handlers import MembershipRules
 from services.members.settings import MembersSettings
 from services.members.store import MembersUnitOfWork, contract_mapper, reliability
+from services.runtime.errors import InvalidInput
 from services.runtime.health import register_health
 from services.runtime.logging import configure_logging, get_logger
 from services.runtime.service import ServiceApp, foundation, run
@@ -21,11 +23,12 @@ log = get_logger("reso.members")
 
 
 def build_app(settings: MembersSettings) -> ServiceApp:
+    bylaws = governance_rules(settings)
     base = foundation("members", settings, reliability)
     uow = base.units_of_work(MembersUnitOfWork, contract_mapper(settings.centre))
 
     rules = membership_rules(settings)
-    members_bus.register(base.bus, uow, rules)
+    members_bus.register(base.bus, uow, rules, quorum_rules=bylaws)
     register_health(base.bus, base.engine)
 
     async def membership_clock(stopping: asyncio.Event) -> None:
@@ -49,6 +52,22 @@ def membership_rules(settings: MembersSettings) -> MembershipRules:
         with settings.fee_schedule_file.open("rb") as file:
             schedule = FeeSchedule.from_mapping(tomllib.load(file))
     return MembershipRules(schedule=schedule, grace_until=settings.grace_until)
+
+
+def governance_rules(settings: MembersSettings) -> handlers.QuorumRules:
+    """The quorum rules of the bylaws: the TOML file if one is configured, else the defaults.
+    An invalid file stops members with a French error naming the key."""
+    if settings.quorum_rules_file is None:
+        return DEFAULT_QUORUM_RULES
+    with settings.quorum_rules_file.open("rb") as file:
+        try:
+            data = tomllib.load(file)
+        except tomllib.TOMLDecodeError as error:
+            raise InvalidInput(
+                f"Règles de quorum : {settings.quorum_rules_file} n'est pas un fichier TOML "
+                f"valide ({error})."
+            ) from None
+    return quorum_rules(data)
 
 
 def main() -> None:

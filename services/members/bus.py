@@ -11,11 +11,15 @@ from contracts.members import (
     ArchivePersonV1,
     AuditLogV1,
     CheckAccessV1,
+    CreateMandateV1,
+    CreateMeetingV1,
     CreateOrganisationV1,
     CreatePersonV1,
     DecideNetworkRequestV1,
+    EndMandateV1,
     ErasePersonV1,
     GetAuditLogV1,
+    GetMeetingV1,
     GetMembershipV1,
     GetOrganisationV1,
     GetPersonV1,
@@ -24,7 +28,12 @@ from contracts.members import (
     ImportReportV1,
     JoinNetworkV1,
     LeaveNetworkV1,
+    ListMandatesV1,
     ListNetworksV1,
+    ListPersonMandatesV1,
+    MandatesV1,
+    MandateV1,
+    MeetingV1,
     MemberRegisteredV1,
     MembershipActivatedV1,
     MembershipLapsedV1,
@@ -48,8 +57,11 @@ from contracts.members import (
     PersonUpdatedV1,
     PersonV1,
     RecordPaymentV1,
+    RecordPresenceV1,
+    RecordProxyV1,
     RegisterPersonV1,
     RemoveAffiliationV1,
+    RemovePresenceV1,
     RenewalReplyV1,
     RenewMembershipsV1,
     RestoreOrganisationV1,
@@ -61,12 +73,19 @@ from contracts.members import (
     UpdateOrganisationV1,
     UpdatePersonV1,
     WaiveMembershipV1,
+    WithdrawProxyV1,
 )
 from services.members import handlers
 from services.runtime.bus import Bus
 
 
-def register(bus: Bus, uow: handlers.UowFactory, rules: handlers.MembershipRules) -> None:
+def register(
+    bus: Bus,
+    uow: handlers.UowFactory,
+    rules: handlers.MembershipRules,
+    *,
+    quorum_rules: handlers.QuorumRules,
+) -> None:
     bus.publisher(MemberRegisteredV1)
     bus.publisher(PersonErasedV1)
     bus.publisher(OrganisationCreatedV1)
@@ -203,3 +222,43 @@ def register(bus: Bus, uow: handlers.UowFactory, rules: handlers.MembershipRules
     @bus.rpc(GetAuditLogV1.subject, description=GetAuditLogV1.__doc__)
     async def get_audit_log(query: GetAuditLogV1) -> AuditLogV1:
         return await handlers.get_audit_log(query, uow)
+
+    @bus.rpc(CreateMandateV1.subject, description=CreateMandateV1.__doc__)
+    async def create_mandate(command: CreateMandateV1) -> MandateV1:
+        return await handlers.create_mandate(command, uow)
+
+    @bus.rpc(EndMandateV1.subject, description=EndMandateV1.__doc__)
+    async def end_mandate(command: EndMandateV1) -> MandateV1:
+        return await handlers.end_mandate(command, uow, quorum_rules)
+
+    @bus.rpc(ListMandatesV1.subject, description=ListMandatesV1.__doc__)
+    async def list_mandates(query: ListMandatesV1) -> MandatesV1:
+        return await handlers.list_mandates(query, uow)
+
+    @bus.rpc(ListPersonMandatesV1.subject, description=ListPersonMandatesV1.__doc__)
+    async def list_person_mandates(query: ListPersonMandatesV1) -> MandatesV1:
+        return await handlers.list_person_mandates(query, uow)
+
+    @bus.rpc(CreateMeetingV1.subject, description=CreateMeetingV1.__doc__)
+    async def create_meeting(command: CreateMeetingV1) -> MeetingV1:
+        return await handlers.create_meeting(command, uow, quorum_rules)
+
+    @bus.rpc(GetMeetingV1.subject, description=GetMeetingV1.__doc__)
+    async def get_meeting(query: GetMeetingV1) -> MeetingV1:
+        return await handlers.get_meeting(query, uow, quorum_rules)
+
+    @bus.rpc(RecordPresenceV1.subject, description=RecordPresenceV1.__doc__)
+    async def record_presence(command: RecordPresenceV1) -> MeetingV1:
+        return await handlers.record_presence(command, uow, quorum_rules)
+
+    @bus.rpc(RemovePresenceV1.subject, description=RemovePresenceV1.__doc__)
+    async def remove_presence(command: RemovePresenceV1) -> MeetingV1:
+        return await handlers.remove_presence(command, uow, quorum_rules)
+
+    @bus.rpc(RecordProxyV1.subject, description=RecordProxyV1.__doc__)
+    async def record_proxy(command: RecordProxyV1) -> MeetingV1:
+        return await handlers.record_proxy(command, uow, quorum_rules)
+
+    @bus.rpc(WithdrawProxyV1.subject, description=WithdrawProxyV1.__doc__)
+    async def withdraw_proxy(command: WithdrawProxyV1) -> MeetingV1:
+        return await handlers.withdraw_proxy(command, uow, quorum_rules)

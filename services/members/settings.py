@@ -17,6 +17,10 @@ class MembersSettings(ServiceSettings):
     fee_schedule_file: Path | None = Field(
         default=None, description="TOML fee schedule; the built-in default when unset."
     )
+    quorum_rules_file: Path | None = Field(
+        default=None,
+        description="TOML quorum rules of the bylaws; the built-in default when unset.",
+    )
     membership_clock_seconds: float = Field(
         default=3600, gt=0, description="How often the calendar moves memberships on."
     )

@@ -18,10 +18,15 @@ from services.members.domain.governance import (
     Mandate,
     Meeting,
     QuorumRule,
+    SeatKind,
     Tally,
     Voice,
+    check_no_overlap,
+    check_sheets_still_hold,
     quorum,
     quorum_rules,
+    rule_for,
+    voice_for,
 )
 from services.runtime.errors import Conflict, InvalidInput
 
@@ -40,7 +45,8 @@ def seat(
     start: date = date(2024, 6, 20),
     end: date | None = None,
 ) -> Mandate:
-    return Mandate(uuid.uuid4(), body, college, "membre", voice, start, end)
+    funder = uuid.uuid4() if body == BodyKind.COMITE_FINANCEURS else None
+    return Mandate(uuid.uuid4(), body, college, "membre", voice, start, end, organisation_id=funder)
 
 
 def seats(count: int, college: College | None = ELUS, **kwargs: Any) -> list[Mandate]:
@@ -138,6 +144,12 @@ class TestQuorumRuleFromSettings:
 
     def test_defaults_cover_the_three_deciding_bodies(self) -> None:
         assert set(DEFAULT_QUORUM_RULES) == {BodyKind.AG, BodyKind.CA, BodyKind.BUREAU}
+
+    def test_refuses_bylaws_that_leave_a_deciding_body_without_a_rule_and_names_it(self) -> None:
+        with pytest.raises(InvalidInput, match="« bureau » manque") as refused:
+            quorum_rules({"ag": {"quorum": "1/4"}, "ca": {"quorum": "1/2"}})
+
+        assert refused.value.details == {"field": "bureau"}
 
 
 class TestQuorumThreshold:
@@ -434,3 +446,181 @@ class TestSecondConvocation:
         members, meeting = seats(10), Meeting(BodyKind.AG, HELD_ON, second_convocation=True)
 
         assert not quorum(meeting, members, sign_in(meeting, members, members[:1]), QUARTER).reached
+
+
+class TestSeatKinds:
+    def test_a_personne_qualifiee_sits_with_a_consultative_voice_unless_told_otherwise(
+        self,
+    ) -> None:
+        assert voice_for(SeatKind.PERSONNE_QUALIFIEE) == Voice.CONSULTATIVE
+        assert voice_for(SeatKind.MEMBER) == Voice.DELIBERATIVE
+        assert voice_for(SeatKind.MEMBER, Voice.CONSULTATIVE) == Voice.CONSULTATIVE
+
+    def test_refuses_a_personne_qualifiee_with_a_deliberative_voice(self) -> None:
+        with pytest.raises(InvalidInput, match="voix consultative seulement"):
+            Mandate(
+                uuid.uuid4(),
+                BodyKind.CA,
+                None,
+                "personne qualifiée",
+                Voice.DELIBERATIVE,
+                HELD_ON,
+                kind=SeatKind.PERSONNE_QUALIFIEE,
+            )
+
+    def test_refuses_a_seat_at_the_comite_des_financeurs_that_represents_no_organisation(
+        self,
+    ) -> None:
+        with pytest.raises(InvalidInput, match="organisation financeuse") as refused:
+            Mandate(
+                uuid.uuid4(), BodyKind.COMITE_FINANCEURS, None, "État", Voice.DELIBERATIVE, HELD_ON
+            )
+
+        assert refused.value.details == {"field": "organisation_id"}
+
+    def test_lets_a_seat_elsewhere_represent_an_organisation_or_none(self) -> None:
+        city = uuid.uuid4()
+        board = Mandate(
+            uuid.uuid4(),
+            BodyKind.CA,
+            None,
+            "Rennes",
+            Voice.DELIBERATIVE,
+            HELD_ON,
+            organisation_id=city,
+        )
+
+        assert seat().organisation_id is None
+        assert board.organisation_id == city
+
+
+class TestOverlappingMandates:
+    def test_refuses_a_second_deliberative_mandate_of_one_person_in_one_body_that_overlaps(
+        self,
+    ) -> None:
+        first = seat(start=date(2024, 6, 20), end=date(2027, 6, 19))
+        second = Mandate(
+            first.person_id, BodyKind.AG, ACTEURS, "membre", Voice.DELIBERATIVE, date(2027, 6, 19)
+        )
+
+        with pytest.raises(Conflict, match=r"du 20/06/2024 au 19/06/2027") as refused:
+            check_no_overlap(second, [first])
+        assert refused.value.details == {"mandate_id": str(first.id)}
+
+    def test_an_open_ended_mandate_overlaps_every_later_one(self) -> None:
+        first = seat(start=date(2024, 6, 20))
+        later = Mandate(
+            first.person_id, BodyKind.AG, ELUS, "membre", Voice.DELIBERATIVE, date(2031, 1, 1)
+        )
+
+        with pytest.raises(Conflict, match="depuis le 20/06/2024"):
+            check_no_overlap(later, [first])
+
+    def test_accepts_a_mandate_starting_the_day_after_the_previous_one_ended(self) -> None:
+        first = seat(start=date(2024, 6, 20), end=date(2027, 6, 19))
+        renewed = Mandate(
+            first.person_id, BodyKind.AG, ELUS, "membre", Voice.DELIBERATIVE, date(2027, 6, 20)
+        )
+
+        check_no_overlap(renewed, [first])
+
+    def test_accepts_overlaps_in_another_body_with_a_consultative_voice_or_of_someone_else(
+        self,
+    ) -> None:
+        first = seat(start=date(2024, 6, 20))
+        board = Mandate(
+            first.person_id, BodyKind.CA, None, "trésorière", Voice.DELIBERATIVE, HELD_ON
+        )
+        qualified = Mandate(
+            first.person_id, BodyKind.AG, None, "experte", Voice.CONSULTATIVE, HELD_ON
+        )
+
+        for other in (board, qualified, seat(start=HELD_ON)):
+            check_no_overlap(other, [first])
+
+    def test_a_mandate_whose_end_changes_does_not_overlap_itself(self) -> None:
+        mandate = seat(start=date(2024, 6, 20))
+
+        check_no_overlap(mandate.ending(date(2026, 6, 30)), [mandate])
+
+
+class TestEndingAMandate:
+    def test_sets_its_last_day_and_keeps_its_identity(self) -> None:
+        mandate = seat(start=date(2024, 6, 20))
+
+        ended = mandate.ending(date(2026, 6, 30))
+
+        assert (ended.id, ended.end) == (mandate.id, date(2026, 6, 30))
+        assert ended.is_active(date(2026, 6, 30)) and not ended.is_active(date(2026, 7, 1))
+
+    def test_refuses_to_end_before_its_first_day(self) -> None:
+        with pytest.raises(InvalidInput, match="finir avant de commencer"):
+            seat(start=date(2024, 6, 20)).ending(date(2024, 6, 19))
+
+    def test_refuses_to_end_before_a_meeting_its_holder_signed_in_to(self) -> None:
+        members = seats(4)
+        meeting = Meeting(BodyKind.AG, HELD_ON, title="AG ordinaire")
+        sheet = sign_in(meeting, members, members[:1])
+
+        with pytest.raises(Conflict, match=r"réunion du 18/06/2026 \(AG ordinaire\)"):
+            check_sheets_still_hold(
+                members[0].ending(date(2026, 6, 17)),
+                [(meeting, sheet, members)],
+                DEFAULT_QUORUM_RULES,
+            )
+        check_sheets_still_hold(
+            members[0].ending(HELD_ON), [(meeting, sheet, members)], DEFAULT_QUORUM_RULES
+        )
+
+    def test_refuses_to_end_the_mandate_of_a_proxy_giver_before_the_meeting(self) -> None:
+        members = seats(4)
+        sheet = sign_in(AG, members, members[:1], [(members[1], members[0])])
+
+        with pytest.raises(Conflict, match="feuille de présence"):
+            check_sheets_still_hold(
+                members[1].ending(date(2026, 1, 1)), [(AG, sheet, members)], DEFAULT_QUORUM_RULES
+            )
+
+
+class TestSignInSheet:
+    def test_strikes_off_someone_present_and_leaves_the_others(self) -> None:
+        members = seats(4)
+        attendance = sign_in(AG, members, members[:2])
+
+        attendance.remove_presence(members[0].person_id)
+        attendance.remove_presence(members[3].person_id)  # never signed in: nothing to do
+
+        assert attendance.present == {members[1].person_id}
+
+    def test_refuses_to_strike_off_a_proxy_holder_until_the_proxies_are_withdrawn(self) -> None:
+        members = seats(4)
+        attendance = sign_in(AG, members, members[:1], [(members[1], members[0])])
+
+        with pytest.raises(Conflict, match="détient des procurations"):
+            attendance.remove_presence(members[0].person_id)
+        attendance.withdraw_proxy(members[1].person_id)
+        attendance.remove_presence(members[0].person_id)
+
+        assert attendance == Attendance()
+
+    def test_says_who_is_present_represented_or_absent(self) -> None:
+        members = seats(3)
+        attendance = sign_in(AG, members, members[:1], [(members[1], members[0])])
+
+        assert [attendance.status(m.person_id) for m in members] == [
+            "present",
+            "represented",
+            "absent",
+        ]
+
+    def test_the_comite_des_financeurs_signs_in_but_takes_no_proxy(self) -> None:
+        meeting = Meeting(BodyKind.COMITE_FINANCEURS, HELD_ON)
+        funders = seats(2, None, body=BodyKind.COMITE_FINANCEURS)
+        attendance = sign_in(meeting, funders, funders[:1])
+        rule = rule_for(meeting.body, DEFAULT_QUORUM_RULES)
+
+        with pytest.raises(InvalidInput, match="on n'y donne pas procuration"):
+            attendance.record_proxy(
+                funders[1].person_id, funders[0].person_id, meeting, funders, rule
+            )
+        assert rule is None and attendance.present == {funders[0].person_id}

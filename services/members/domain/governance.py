@@ -2,13 +2,16 @@
 present or represented and whether the quorum set by the bylaws is reached, college by college.
 
 A mandate is in force from its start to its end date, both included. One person has one voice in a
-body: two deliberative mandates of one person in one body on one day are a conflict. Personnes
-qualifiées sit with a consultative voice: they may sign in, never count. The comité des financeurs
-meets but does not deliberate, so it has no quorum rule.
+body: two deliberative mandates of one person in one body on one day are a conflict, refused when
+the second mandate is created (:func:`check_no_overlap`) and again when a meeting is counted.
+Personnes qualifiées are co-opted: their seat kind says so and they sit with a consultative voice
+only, so they may sign in and never count. Seats of the comité des financeurs represent a funder
+organisation; the comité meets but does not deliberate, so it has no quorum rule and no proxies.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import uuid
 from collections.abc import Iterable, Mapping
@@ -16,10 +19,10 @@ from dataclasses import KW_ONLY, dataclass, field, fields
 from datetime import date
 from enum import StrEnum
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
 from contracts.members import College
-from services.runtime.errors import Conflict, InvalidInput
+from services.runtime.errors import Conflict, DomainError, InvalidInput
 
 
 class BodyKind(StrEnum):
@@ -48,6 +51,21 @@ class Voice(StrEnum):
     CONSULTATIVE = "consultative"
 
 
+class SeatKind(StrEnum):
+    """A member's seat, or a personne qualifiée co-opted for their expertise (consultative only)."""
+
+    MEMBER = "member"
+    PERSONNE_QUALIFIEE = "personne_qualifiee"
+
+
+def voice_for(kind: SeatKind, voice: Voice | None = None) -> Voice:
+    """The voice asked for, else the seat kind's: deliberative for a member, consultative for a
+    personne qualifiée."""
+    if voice is not None:
+        return voice
+    return Voice.CONSULTATIVE if kind == SeatKind.PERSONNE_QUALIFIEE else Voice.DELIBERATIVE
+
+
 @dataclass(frozen=True)
 class Mandate:
     person_id: uuid.UUID
@@ -57,6 +75,10 @@ class Mandate:
     voice: Voice
     start: date
     end: date | None = None
+    _: KW_ONLY
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    kind: SeatKind = SeatKind.MEMBER
+    organisation_id: uuid.UUID | None = None  # the organisation the person represents, if any
 
     def __post_init__(self) -> None:
         if not self.seat.strip():
@@ -67,9 +89,61 @@ class Mandate:
             raise InvalidInput(
                 "À l'AG, une voix délibérative siège dans un collège.", field="college"
             )
+        if self.kind == SeatKind.PERSONNE_QUALIFIEE and self.voice != Voice.CONSULTATIVE:
+            raise InvalidInput(
+                "Une personne qualifiée siège avec voix consultative seulement.", field="voice"
+            )
+        if self.body == BodyKind.COMITE_FINANCEURS and self.organisation_id is None:
+            raise InvalidInput(
+                "Un siège au comité des financeurs représente une organisation financeuse : "
+                "précisez laquelle.",
+                field="organisation_id",
+            )
 
     def is_active(self, on: date) -> bool:
         return self.start <= on and (self.end is None or on <= self.end)
+
+    def ending(self, on: date) -> Mandate:
+        """The same mandate with ``on`` as its last day (refused before its first day)."""
+        return dataclasses.replace(self, end=on)
+
+    def overlaps(self, other: Mandate) -> bool:
+        """Whether the two mandates are both in force on at least one day."""
+        return (other.end is None or self.start <= other.end) and (
+            self.end is None or other.start <= self.end
+        )
+
+    @property
+    def period(self) -> str:
+        """``du 01/09/2024 au 31/08/2027``, or ``depuis le 01/09/2024`` (French)."""
+        if self.end is None:
+            return f"depuis le {_day(self.start)}"
+        return f"du {_day(self.start)} au {_day(self.end)}"
+
+
+def _day(on: date) -> str:
+    return on.strftime("%d/%m/%Y")
+
+
+def check_no_overlap(mandate: Mandate, others: Iterable[Mandate]) -> None:
+    """Refuse a deliberative mandate that overlaps another deliberative mandate of the same person
+    in the same body (one person, one voice)."""
+    if mandate.voice != Voice.DELIBERATIVE:
+        return
+    for other in others:
+        if (
+            other.id != mandate.id
+            and other.person_id == mandate.person_id
+            and other.body == mandate.body
+            and other.voice == Voice.DELIBERATIVE
+            and other.overlaps(mandate)
+        ):
+            raise Conflict(
+                f"Cette personne a déjà un mandat délibératif ({BODY_LABELS[mandate.body]}, "
+                f"{other.period}) : deux mandats délibératifs d'une personne dans une même "
+                "instance ne peuvent pas se chevaucher.",
+                mandate_id=str(other.id),
+            )
 
 
 @dataclass(frozen=True)
@@ -134,11 +208,14 @@ def _share(value: object, name: str) -> Fraction | None:
     raise _rule_error(name, f"n'est pas une fraction ({value!r})")
 
 
+DELIBERATING_BODIES = (BodyKind.AG, BodyKind.CA, BodyKind.BUREAU)
+
+
 def quorum_rules(data: Mapping[str, Any]) -> dict[BodyKind, QuorumRule]:
-    """Read ``{body: rule}`` for the deciding bodies (``ag``, ``ca``, ``bureau``)."""
+    """Read ``{body: rule}`` for the deciding bodies (``ag``, ``ca``, ``bureau``), one rule each."""
     rules = {}
     for key, rule in data.items():
-        if key not in {BodyKind.AG, BodyKind.CA, BodyKind.BUREAU}:
+        if key not in DELIBERATING_BODIES:
             raise InvalidInput(f"Règles de quorum : « {key} » n'est pas une instance délibérante.")
         try:
             rules[BodyKind(key)] = QuorumRule.from_mapping(rule)
@@ -146,7 +223,24 @@ def quorum_rules(data: Mapping[str, Any]) -> dict[BodyKind, QuorumRule]:
             where = f"Règle de quorum ({BODY_LABELS[BodyKind(key)]})"
             message = error.message.replace("Règle de quorum", where)
             raise InvalidInput(message, **error.details) from None
+    for body in DELIBERATING_BODIES:
+        if body not in rules:
+            raise InvalidInput(
+                f"Règles de quorum : « {body.value} » manque ; chaque instance délibérante "
+                f"(ag, ca, bureau) a sa règle.",
+                field=body.value,
+            )
     return rules
+
+
+NO_PROXIES_AT_THE_COMITE = (
+    "Le comité des financeurs ne délibère pas : on n'y donne pas procuration."
+)
+
+
+def rule_for(body: BodyKind, rules: Mapping[BodyKind, QuorumRule]) -> QuorumRule | None:
+    """The body's quorum rule; None for the comité des financeurs, which does not deliberate."""
+    return None if body == BodyKind.COMITE_FINANCEURS else rules[body]
 
 
 # Plausible bylaws for demos and tests. Each centre sets its own in its statuts and configures them.
@@ -170,6 +264,14 @@ class Meeting:
     body: BodyKind
     held_on: date
     second_convocation: bool = False
+    _: KW_ONLY
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    title: str = ""
+
+
+def seats(meeting: Meeting, mandates: Iterable[Mandate]) -> dict[uuid.UUID, Mandate]:
+    """Who sits in the meeting's body that day, each with the mandate that gives their voice."""
+    return _seats(meeting, mandates)
 
 
 def _seats(meeting: Meeting, mandates: Iterable[Mandate]) -> dict[uuid.UUID, Mandate]:
@@ -207,8 +309,12 @@ class Attendance:
         to_person_id: uuid.UUID,
         meeting: Meeting,
         mandates: Iterable[Mandate],
-        rule: QuorumRule,
+        rule: QuorumRule | None,
     ) -> None:
+        """Record ``from_person_id``'s proxy to ``to_person_id`` (``rule`` None: the body takes
+        no proxies). Repeating it changes nothing."""
+        if rule is None:
+            raise InvalidInput(NO_PROXIES_AT_THE_COMITE)
         if self.proxies.get(from_person_id, to_person_id) != to_person_id:
             raise Conflict("Ce membre a déjà donné procuration à quelqu'un d'autre.")
         after = {**self.proxies, from_person_id: to_person_id}
@@ -217,6 +323,64 @@ class Attendance:
 
     def withdraw_proxy(self, from_person_id: uuid.UUID) -> None:
         self.proxies.pop(from_person_id, None)
+
+    def remove_presence(self, person_id: uuid.UUID) -> None:
+        """Strike someone off the sheet; refused while they hold proxies."""
+        if person_id in self.proxies.values():
+            message = "Ce membre détient des procurations : retirez-les avant de le désinscrire."
+            raise Conflict(message, person_id=person_id)
+        self.present.discard(person_id)
+
+    def status(self, person_id: uuid.UUID) -> Literal["present", "represented", "absent"]:
+        if person_id in self.present:
+            return "present"
+        return "represented" if person_id in self.proxies else "absent"
+
+    def involves(self, person_id: uuid.UUID) -> bool:
+        """Whether the person is on the sheet: present, giving or holding a proxy."""
+        return (
+            person_id in self.present
+            or person_id in self.proxies
+            or person_id in self.proxies.values()
+        )
+
+
+def check_sheet(
+    meeting: Meeting,
+    mandates: Iterable[Mandate],
+    attendance: Attendance,
+    rule: QuorumRule | None,
+) -> None:
+    """Check the whole sheet against the mandates and the bylaws (None: no proxies allowed)."""
+    seated = _seats(meeting, mandates)
+    for person_id in attendance.present:
+        _check_presence(person_id, seated, attendance.proxies)
+    for giver in attendance.proxies:
+        if rule is None:
+            raise InvalidInput(NO_PROXIES_AT_THE_COMITE)
+        _check_proxy(giver, seated, attendance.present, attendance.proxies, rule)
+
+
+def check_sheets_still_hold(
+    changed: Mandate,
+    sheets: Iterable[tuple[Meeting, Attendance, list[Mandate]]],
+    rules: Mapping[BodyKind, QuorumRule],
+) -> None:
+    """Refuse a change to a mandate that would leave a meeting's sheet against the bylaws (its
+    holder signed in, gave or held a proxy on a day the mandate would no longer cover).
+    ``sheets`` are the meetings of the mandate's body where its holder is on the sheet, each with
+    the body's mandates in force that day."""
+    for meeting, attendance, mandates in sheets:
+        updated = [m for m in mandates if m.id != changed.id] + [changed]
+        try:
+            check_sheet(meeting, updated, attendance, rule_for(meeting.body, rules))
+        except DomainError:
+            raise Conflict(
+                f"Cette personne figure sur la feuille de présence de la réunion du "
+                f"{_day(meeting.held_on)} ({meeting.title}) : retirez-la de cette feuille "
+                "avant de changer son mandat.",
+                meeting_id=str(meeting.id),
+            ) from None
 
 
 def _check_presence(
@@ -290,12 +454,10 @@ def quorum(
     """Count the meeting by college and say whether the quorum is reached, and if not, why."""
     if meeting.body == BodyKind.COMITE_FINANCEURS:
         raise InvalidInput("Le comité des financeurs ne délibère pas : il n'a pas de quorum.")
-    seats = _seats(meeting, mandates)
-    for person_id in attendance.present:
-        _check_presence(person_id, seats, attendance.proxies)
-    for giver in attendance.proxies:
-        _check_proxy(giver, seats, attendance.present, attendance.proxies, rule)
-    voters = [m for m in seats.values() if m.voice == Voice.DELIBERATIVE]
+    mandates = list(mandates)
+    check_sheet(meeting, mandates, attendance, rule)
+    seated = _seats(meeting, mandates)
+    voters = [m for m in seated.values() if m.voice == Voice.DELIBERATIVE]
     waived = meeting.second_convocation and rule.second_convocation_without_quorum
 
     def tally(group: list[Mandate], share: Fraction | None) -> Tally:
@@ -323,6 +485,6 @@ def quorum(
                 f"{label} : {t.counted} {how} sur {t.members}, il en faut au moins {t.required}."
             )
     consultative = sum(
-        m.voice == Voice.CONSULTATIVE and m.person_id in attendance.present for m in seats.values()
+        m.voice == Voice.CONSULTATIVE and m.person_id in attendance.present for m in seated.values()
     )
     return QuorumResult(meeting, total, colleges, consultative, not reasons, tuple(reasons))

@@ -42,6 +42,7 @@ from services.members.domain.networks import NetworkEvent, NetworkJoined, Networ
 from services.members.domain.organisations import OrganisationChanged
 from services.members.domain.people import PersonChanged, PersonConfirmed
 from services.members.store.audit import AuditRepository
+from services.members.store.governance import GovernanceRepository
 from services.members.store.memberships import AffiliationRepository, MembershipRepository
 from services.members.store.networks import NetworkRepository
 from services.members.store.organisations import OrganisationRepository
@@ -49,6 +50,10 @@ from services.members.store.people import PeopleRepository
 from services.members.store.schema import (
     affiliations,
     audit_log,
+    mandates,
+    meeting_presence,
+    meeting_proxies,
+    meetings,
     membership_history,
     membership_payments,
     memberships,
@@ -69,6 +74,10 @@ __all__ = [
     "affiliations",
     "audit_log",
     "contract_mapper",
+    "mandates",
+    "meeting_presence",
+    "meeting_proxies",
+    "meetings",
     "membership_history",
     "membership_payments",
     "memberships",
@@ -240,8 +249,11 @@ class MembersUnitOfWork(UnitOfWork):
     networks: NetworkRepository
     audit: AuditRepository
 
+    governance: GovernanceRepository
+
     def _open(self) -> None:
         self.audit = AuditRepository(self.session)
+        self.governance = GovernanceRepository(self.session)
         self.networks = NetworkRepository(self.session)
         self.memberships = MembershipRepository(self.session)
         self.affiliations = AffiliationRepository(self.session)

@@ -205,3 +205,57 @@ audit_log = Table(
     Column("changes", Text, nullable=False),  # JSON: {"field": [before, after]}
     Index("ix_audit_log_record", "record_type", "record_id"),
 )
+
+mandates = Table(
+    "mandates",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("person_id", String(36), ForeignKey("people.id"), nullable=False, index=True),
+    Column("body", String(32), nullable=False, index=True),
+    Column("college", String(32), nullable=True),
+    Column("seat", String(100), nullable=False),
+    Column("seat_kind", String(32), nullable=False),
+    Column("voice", String(16), nullable=False),
+    Column(
+        "organisation_id", String(36), ForeignKey("organisations.id"), nullable=True, index=True
+    ),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(254), nullable=False),
+)
+
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("body", String(32), nullable=False, index=True),
+    Column("held_on", Date, nullable=False, index=True),
+    Column("title", String(200), nullable=False),
+    Column("second_convocation", Boolean, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(254), nullable=False),
+)
+
+meeting_presence = Table(
+    "meeting_presence",
+    metadata,
+    Column(
+        "meeting_id", String(36), ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("person_id", String(36), ForeignKey("people.id"), primary_key=True, index=True),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("recorded_by", String(254), nullable=False),
+)
+
+meeting_proxies = Table(
+    "meeting_proxies",
+    metadata,
+    Column(
+        "meeting_id", String(36), ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("giver_id", String(36), ForeignKey("people.id"), primary_key=True, index=True),
+    Column("holder_id", String(36), ForeignKey("people.id"), nullable=False, index=True),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("recorded_by", String(254), nullable=False),
+)
