@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    JsonValue,
     StringConstraints,
 )
 
@@ -92,6 +93,24 @@ class HealthReplyV1(Reply):
     service: str
     ready: bool
     checks: dict[str, str] = Field(description="Each dependency and 'ok' or the reason it failed.")
+
+
+class ExportPersonDataV1(Query):
+    """Ask a service for everything it holds about one person (right of access, GDPR art. 15).
+
+    Every service that stores personal data answers on ``rpc.<service>.person.export.v1``. The
+    gateway asks each of them for the person signed in to their personal space, never for
+    anyone else.
+    """
+
+    person_id: uuid.UUID
+
+
+class PersonDataV1(Reply):
+    """What one service holds about a person, as plain JSON, sections named in English."""
+
+    service: str
+    data: dict[str, JsonValue] = Field(default_factory=dict)
 
 
 class DeadLetterV1(BaseModel):

@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+from contracts.members.access import (
+    AccessLinkReplyV1,
+    ConsentV1,
+    GetPersonSpaceV1,
+    LinkPurpose,
+    PersonNetworkV1,
+    PersonSpaceV1,
+    RedeemAccessLinkV1,
+    RedeemedLinkV1,
+    RequestAccessLinkV1,
+    RequestEmailChangeV1,
+)
 from contracts.members.audit import (
     AuditedRecord,
     AuditEntryV1,
@@ -121,6 +133,7 @@ from contracts.members.search import (
 )
 
 __all__ = [
+    "AccessLinkReplyV1",
     "AccessLinkRequestedV1",
     "AccessV1",
     "AddAffiliationV1",
@@ -135,6 +148,7 @@ __all__ = [
     "AuditedRecord",
     "CheckAccessV1",
     "College",
+    "ConsentV1",
     "CreateMandateV1",
     "CreateMeetingV1",
     "CreateOrganisationV1",
@@ -147,6 +161,7 @@ __all__ = [
     "GetMeetingV1",
     "GetMembershipV1",
     "GetOrganisationV1",
+    "GetPersonSpaceV1",
     "GetPersonV1",
     "GetRosterV1",
     "GovernanceBody",
@@ -155,6 +170,7 @@ __all__ = [
     "ImportReportV1",
     "JoinNetworkV1",
     "LeaveNetworkV1",
+    "LinkPurpose",
     "ListMandatesV1",
     "ListNetworksV1",
     "ListPersonMandatesV1",
@@ -190,7 +206,9 @@ __all__ = [
     "PersonErasedV1",
     "PersonErasureReplyV1",
     "PersonKind",
+    "PersonNetworkV1",
     "PersonRegisteredReplyV1",
+    "PersonSpaceV1",
     "PersonSummaryV1",
     "PersonUpdatedV1",
     "PersonV1",
@@ -199,11 +217,15 @@ __all__ = [
     "RecordPaymentV1",
     "RecordPresenceV1",
     "RecordProxyV1",
+    "RedeemAccessLinkV1",
+    "RedeemedLinkV1",
     "RegisterPersonV1",
     "RemoveAffiliationV1",
     "RemovePresenceV1",
     "RenewMembershipsV1",
     "RenewalReplyV1",
+    "RequestAccessLinkV1",
+    "RequestEmailChangeV1",
     "RestoreOrganisationV1",
     "RestorePersonV1",
     "RosterEntryV1",

@@ -6,10 +6,13 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from services.gateway import errors
 from services.gateway.api import (
@@ -22,7 +25,8 @@ from services.gateway.api import (
     selfservice,
 )
 from services.gateway.settings import GatewaySettings
-from services.gateway.store import StaffStore
+from services.gateway.store import PersonSessions, StaffStore
+from services.gateway.web import pages
 from services.runtime.bus import Bus
 from services.runtime.db import create_engine
 from services.runtime.logging import configure_logging, get_logger
@@ -76,6 +80,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.broker = bus.broker
     app.state.rpc = RpcClient(bus.broker, timeout=settings.nats.rpc_timeout_seconds)
     app.state.staff = StaffStore(engine)
+    app.state.person_sessions = PersonSessions(engine, timedelta(hours=settings.session_hours))
     errors.install(app)
     app.include_router(selfservice.router)
     app.include_router(people.router)
@@ -85,6 +90,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(networks.router)
     app.include_router(governance.router)
     app.include_router(health.router)
+    app.include_router(pages.router)
+    app.mount(
+        "/static",
+        StaticFiles(directory=str(Path(pages.__file__).parent / "static")),
+        name="static",
+    )
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def home() -> str:

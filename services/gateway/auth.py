@@ -1,7 +1,9 @@
-"""Staff authentication: ``Authorization: Bearer <token>``, one role per staff account."""
+"""Staff authentication: ``Authorization: Bearer <token>``, one role per staff account; and the
+session cookie of a person signed in to their personal space by a mailed link."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -9,7 +11,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.gateway.errors import ApiError
-from services.gateway.store import Role, StaffMember, StaffStore
+from services.gateway.store import PersonSessions, Role, StaffMember, StaffStore
+
+SESSION_COOKIE = "reso_session"
 
 _bearer = HTTPBearer(auto_error=False, description="API token printed by `reso staff add`.")
 
@@ -32,3 +36,17 @@ def require_role(*roles: Role) -> Callable[..., Awaitable[StaffMember]]:
         return member
 
     return dependency
+
+
+async def current_person(request: Request) -> uuid.UUID:
+    """The person whose session cookie came with the request; 401 without a live one."""
+    token = request.cookies.get(SESSION_COOKIE)
+    sessions: PersonSessions = request.app.state.person_sessions
+    person_id = await sessions.person(token) if token else None
+    if person_id is None:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "Connectez-vous à votre espace : demandez un lien de connexion par e-mail.",
+        )
+    return person_id

@@ -19,6 +19,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "rule_violated": 422,
     "not_found": 404,
     "conflict": 409,
+    "gone": 410,  # a personal link that expired or was already used
     "unauthorized": 401,
     "forbidden": 403,
     "unavailable": 503,

@@ -14,3 +14,6 @@ class GatewaySettings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/gateway.db"
     host: str = Field(default="127.0.0.1", description="Address the HTTP server binds to.")
     port: int = Field(default=8000, description="Port the HTTP server listens on.")
+    session_hours: float = Field(
+        default=12, gt=0, description="How long a personal-space session opened by a link lasts."
+    )

@@ -1,4 +1,5 @@
-"""The gateway's own tables: staff accounts and their hashed API tokens."""
+"""The gateway's own tables: staff accounts and their hashed API tokens, and the sessions of
+people signed in to their personal space (hashed too)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Column, MetaData, String, Table, insert, select
+from sqlalchemy import Column, Index, MetaData, String, Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.runtime.store import UtcDateTime, utcnow
@@ -24,6 +26,17 @@ staff = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("revoked_at", UtcDateTime(), nullable=True),
+)
+
+
+person_sessions = Table(
+    "person_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("person_id", String(36), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Index("ix_person_sessions_person", "person_id"),
 )
 
 
@@ -78,3 +91,61 @@ class StaffStore:
                 )
             ).first()
         return StaffMember(row.id, row.email, Role(row.role)) if row else None
+
+
+@dataclass(frozen=True)
+class PersonSession:
+    token: str
+    person_id: uuid.UUID
+    expires_at: datetime
+
+
+class PersonSessions:
+    """Sessions opened by a sign-in link: a random token in a cookie, only its hash stored."""
+
+    def __init__(self, engine: AsyncEngine, lifetime: timedelta) -> None:
+        self._engine = engine
+        self._lifetime = lifetime
+
+    async def open(self, person_id: uuid.UUID) -> PersonSession:
+        token = secrets.token_urlsafe(32)
+        now = utcnow()
+        session = PersonSession(token, person_id, now + self._lifetime)
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                delete(person_sessions).where(person_sessions.c.expires_at < now)
+            )
+            await connection.execute(
+                insert(person_sessions).values(
+                    token_hash=hash_token(token),
+                    person_id=str(person_id),
+                    created_at=now,
+                    expires_at=session.expires_at,
+                )
+            )
+        return session
+
+    async def person(self, token: str) -> uuid.UUID | None:
+        """Whose session this is, while it lasts."""
+        async with self._engine.connect() as connection:
+            found = (
+                await connection.execute(
+                    select(person_sessions.c.person_id).where(
+                        person_sessions.c.token_hash == hash_token(token),
+                        person_sessions.c.expires_at > utcnow(),
+                    )
+                )
+            ).scalar()
+        return uuid.UUID(found) if found else None
+
+    async def close(self, token: str) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                delete(person_sessions).where(person_sessions.c.token_hash == hash_token(token))
+            )
+
+    async def close_all(self, person_id: uuid.UUID) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                delete(person_sessions).where(person_sessions.c.person_id == str(person_id))
+            )

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import tomllib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from services.members import bus as members_bus
 from services.members import handlers
+from services.members.domain.access import LinkDurations, LinkSigner
 from services.members.domain.fees import DEFAULT_FEE_SCHEDULE, FeeSchedule
 from services.members.domain.governance import DEFAULT_QUORUM_RULES, quorum_rules
-from services.members.handlers import MembershipRules
+from services.members.handlers import MembershipRules, SelfService
 from services.members.settings import MembersSettings
 from services.members.store import MembersUnitOfWork, contract_mapper, reliability
 from services.runtime.errors import InvalidInput
@@ -28,13 +30,16 @@ def build_app(settings: MembersSettings) -> ServiceApp:
     uow = base.units_of_work(MembersUnitOfWork, contract_mapper(settings.centre))
 
     rules = membership_rules(settings)
-    members_bus.register(base.bus, uow, rules, quorum_rules=bylaws)
+    self_service = self_service_of(settings)
+    members_bus.register(base.bus, uow, rules, quorum_rules=bylaws, self_service=self_service)
     register_health(base.bus, base.engine)
 
     async def membership_clock(stopping: asyncio.Event) -> None:
+        """The calendar of memberships, and the erasure of sign-ups never confirmed."""
         while not stopping.is_set():
             try:
                 await handlers.advance_memberships(uow, rules, datetime.now(UTC))
+                await handlers.purge_unconfirmed(uow, self_service, datetime.now(UTC))
             except Exception as error:  # database down: try again at the next tick
                 log.warning("membership calendar failed", error=repr(error))
             with contextlib.suppress(TimeoutError):
@@ -42,6 +47,27 @@ def build_app(settings: MembersSettings) -> ServiceApp:
 
     return ServiceApp(
         "members", settings, base.engine, base.bus, base.relay, workers=[membership_clock]
+    )
+
+
+def self_service_of(settings: MembersSettings) -> SelfService:
+    """The signer of personal links (durations and secret from the settings)."""
+    if settings.secret_key is None:
+        log.warning(
+            "RESO_MEMBERS_SECRET_KEY is not set: personal links are signed with a random key and "
+            "stop working when members restarts; set it (the same on every replica)"
+        )
+        secret = secrets.token_urlsafe(32)
+    else:
+        secret = settings.secret_key.get_secret_value()
+    durations = LinkDurations(
+        confirm_signup=timedelta(days=settings.confirmation_days),
+        sign_in=timedelta(minutes=settings.sign_in_minutes),
+        confirm_email=timedelta(hours=settings.email_change_hours),
+    )
+    return SelfService(
+        links=LinkSigner(secret, settings.centre.public_url, durations),
+        unconfirmed_retention=timedelta(days=settings.unconfirmed_retention_days),
     )
 
 

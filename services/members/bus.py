@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contracts.base import ExportPersonDataV1, PersonDataV1
 from contracts.members import (
+    AccessLinkReplyV1,
+    AccessLinkRequestedV1,
     AccessV1,
     AddAffiliationV1,
     AffiliationChangedV1,
@@ -22,6 +25,7 @@ from contracts.members import (
     GetMeetingV1,
     GetMembershipV1,
     GetOrganisationV1,
+    GetPersonSpaceV1,
     GetPersonV1,
     GetRosterV1,
     ImportPeopleV1,
@@ -54,16 +58,21 @@ from contracts.members import (
     PersonErasedV1,
     PersonErasureReplyV1,
     PersonRegisteredReplyV1,
+    PersonSpaceV1,
     PersonUpdatedV1,
     PersonV1,
     RecordPaymentV1,
     RecordPresenceV1,
     RecordProxyV1,
+    RedeemAccessLinkV1,
+    RedeemedLinkV1,
     RegisterPersonV1,
     RemoveAffiliationV1,
     RemovePresenceV1,
     RenewalReplyV1,
     RenewMembershipsV1,
+    RequestAccessLinkV1,
+    RequestEmailChangeV1,
     RestoreOrganisationV1,
     RestorePersonV1,
     RosterV1,
@@ -85,8 +94,10 @@ def register(
     rules: handlers.MembershipRules,
     *,
     quorum_rules: handlers.QuorumRules,
+    self_service: handlers.SelfService,
 ) -> None:
     bus.publisher(MemberRegisteredV1)
+    bus.publisher(AccessLinkRequestedV1)
     bus.publisher(PersonErasedV1)
     bus.publisher(OrganisationCreatedV1)
     bus.publisher(MembershipActivatedV1)
@@ -101,7 +112,7 @@ def register(
 
     @bus.rpc(RegisterPersonV1.subject, description=RegisterPersonV1.__doc__)
     async def register_person(command: RegisterPersonV1) -> PersonRegisteredReplyV1:
-        return await handlers.register_person(command, uow)
+        return await handlers.register_person(command, uow, self_service.links)
 
     @bus.rpc(GetPersonV1.subject, description=GetPersonV1.__doc__)
     async def get_person(query: GetPersonV1) -> PersonV1:
@@ -262,3 +273,23 @@ def register(
     @bus.rpc(WithdrawProxyV1.subject, description=WithdrawProxyV1.__doc__)
     async def withdraw_proxy(command: WithdrawProxyV1) -> MeetingV1:
         return await handlers.withdraw_proxy(command, uow, quorum_rules)
+
+    @bus.rpc(RequestAccessLinkV1.subject, description=RequestAccessLinkV1.__doc__)
+    async def request_access_link(command: RequestAccessLinkV1) -> AccessLinkReplyV1:
+        return await handlers.request_access_link(command, uow, self_service)
+
+    @bus.rpc(RedeemAccessLinkV1.subject, description=RedeemAccessLinkV1.__doc__)
+    async def redeem_access_link(command: RedeemAccessLinkV1) -> RedeemedLinkV1:
+        return await handlers.redeem_access_link(command, uow, self_service)
+
+    @bus.rpc(RequestEmailChangeV1.subject, description=RequestEmailChangeV1.__doc__)
+    async def request_email_change(command: RequestEmailChangeV1) -> AccessLinkReplyV1:
+        return await handlers.request_email_change(command, uow, self_service)
+
+    @bus.rpc(GetPersonSpaceV1.subject, description=GetPersonSpaceV1.__doc__)
+    async def person_space(query: GetPersonSpaceV1) -> PersonSpaceV1:
+        return await handlers.person_space(query, uow)
+
+    @bus.rpc("rpc.members.person.export.v1", description=ExportPersonDataV1.__doc__)
+    async def export_person_data(query: ExportPersonDataV1) -> PersonDataV1:
+        return await handlers.export_person_data(query, uow)

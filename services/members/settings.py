@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.runtime.settings import ServiceSettings
@@ -29,3 +29,32 @@ class MembersSettings(ServiceSettings):
         pattern=r"^\d{2}-\d{2}$",
         description="MM-DD of year Y+1 until which a year-Y membership stays covered.",
     )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="Signs the personal links mailed to people; the same on every replica. "
+        "Unset: a random key per process (links stop working when it restarts).",
+    )
+    confirmation_days: float = Field(
+        default=7, gt=0, description="How long a sign-up confirmation link works."
+    )
+    sign_in_minutes: float = Field(
+        default=30, gt=0, description="How long a sign-in (magic) link works; it works once."
+    )
+    email_change_hours: float = Field(
+        default=24, gt=0, description="How long the link confirming a new address works."
+    )
+    unconfirmed_retention_days: float = Field(
+        default=30,
+        gt=0,
+        description="Sign-ups still unconfirmed after this many days are erased.",
+    )
+
+    @model_validator(mode="after")
+    def _retention_outlasts_confirmation(self) -> MembersSettings:
+        if self.unconfirmed_retention_days < self.confirmation_days:
+            raise ValueError(
+                "unconfirmed_retention_days must be at least confirmation_days: a sign-up is "
+                "not erased while its confirmation link still works"
+            )
+        return self

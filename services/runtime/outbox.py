@@ -170,21 +170,23 @@ class OutboxRelay:
             *(self._publish(row.subject, row.event_id, row.payload) for row in rows),
             return_exceptions=True,
         )
-        done = [row.id for row, result in zip(rows, results, strict=True) if result is None]
+        # Rows are marked by event id, never by row id: a row deleted meanwhile (an erasure
+        # deletes the person's pending events) may see its id reused on SQLite.
+        done = [row.event_id for row, result in zip(rows, results, strict=True) if result is None]
         failed = [
-            (row.id, result)
+            (row.event_id, result)
             for row, result in zip(rows, results, strict=True)
             if isinstance(result, BaseException)
         ]
         async with self._engine.begin() as connection:
             if done:
                 await connection.execute(
-                    update(table).where(table.c.id.in_(done)).values(published_at=utcnow())
+                    update(table).where(table.c.event_id.in_(done)).values(published_at=utcnow())
                 )
-            for row_id, error in failed:
+            for event_id, error in failed:
                 await connection.execute(
                     update(table)
-                    .where(table.c.id == row_id)
+                    .where(table.c.event_id == event_id)
                     .values(attempts=table.c.attempts + 1, last_error=repr(error)[:1000])
                 )
         if failed:

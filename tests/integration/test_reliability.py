@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import nats
 from faststream.nats import NatsBroker
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from contracts.members import MemberRegisteredV1, PersonRegisteredReplyV1, RegisterPersonV1
 from services.members import handlers as members_handlers
@@ -22,11 +22,13 @@ from services.newsletters.store import welcome_mails
 from services.runtime.bus import Bus, provision_streams
 from services.runtime.db import create_engine, session_factory
 from services.runtime.migrations import upgrade
+from services.runtime.outbox import OutboxRelay
 from services.runtime.rpc import RpcClient
 from tests.support.factories import unique_email
 from tests.support.mail import await_mail
 from tests.support.services import (
     CENTRE,
+    link_signer,
     members_settings,
     nats_settings,
     newsletters_settings,
@@ -87,7 +89,9 @@ class TestOutbox:
         engine, uow = _uow_without_relay(url)
         # The "crashed" process committed the person and its event, and never published.
         reply = await members_handlers.register_person(
-            RegisterPersonV1(first_name="Yanis", last_name="Le Goff", email=unique_email()), uow
+            RegisterPersonV1(first_name="Yanis", last_name="Le Goff", email=unique_email()),
+            uow,
+            link_signer(),
         )
         assert await _pending_rows(engine) == 1
 
@@ -105,6 +109,7 @@ class TestOutbox:
             await members_handlers.register_person(
                 RegisterPersonV1(first_name="Awa", last_name="Diallo", email=unique_email()),
                 _uow_without_relay(url)[1],
+                link_signer(),
             )
             assert await app.relay.drain() == 1
             # Forget it was published (as after a crash between publish and marking): again.
@@ -126,6 +131,7 @@ class TestOutbox:
                 await members_handlers.register_person(
                     RegisterPersonV1(first_name="Léa", last_name="Roux", email=unique_email()),
                     uow,
+                    link_signer(),
                 )
             app.relay.notify()
             await asyncio.sleep(1.5)  # the relay tries, fails, backs off
@@ -146,12 +152,15 @@ class TestOutbox:
                 await members_handlers.register_person(
                     RegisterPersonV1(first_name="Noé", last_name="Petit", email=unique_email()),
                     uow,
+                    link_signer(),
                 )
             app.relay.notify()
             await wait_until(_no_pending(engine))
             await app.relay.stop()  # so the next row stays pending
             await members_handlers.register_person(
-                RegisterPersonV1(first_name="Noé", last_name="Petit", email=unique_email()), uow
+                RegisterPersonV1(first_name="Noé", last_name="Petit", email=unique_email()),
+                uow,
+                link_signer(),
             )
             outbox, inbox = members_tables.outbox, members_tables.inbox
             long_ago = datetime.now(UTC) - timedelta(days=400)
@@ -176,6 +185,44 @@ class TestOutbox:
         assert deleted == (2, 1)
         assert [row.published_at for row in left] == [None]
         assert ids == ["new"]
+
+    async def test_a_row_deleted_and_replaced_while_it_is_published_is_not_lost(self, database):
+        """An erasure deletes the person's pending events while the relay publishes them; on
+        SQLite the next row may reuse the deleted row's id. The new row must still go out."""
+        engine, _ = _uow_without_relay(database("members"))
+        await upgrade("members", str(engine.url))
+        outbox = members_tables.outbox
+        first, second = str(uuid.uuid4()), str(uuid.uuid4())
+        published: list[str] = []
+
+        async def row(event_id: str) -> dict[str, object]:
+            return {
+                "event_id": event_id,
+                "subject": REGISTERED,
+                "payload": "{}",
+                "created_at": datetime.now(UTC),
+            }
+
+        class ReplacingPublisher:
+            async def publish(self, message, *, headers=None):
+                published.append(headers["Nats-Msg-Id"])
+                if headers["Nats-Msg-Id"] == first:  # the erasure commits meanwhile
+                    async with engine.begin() as connection:
+                        await connection.execute(delete(outbox))
+                        await connection.execute(insert(outbox).values(**await row(second)))
+
+        async with engine.begin() as connection:
+            await connection.execute(insert(outbox).values(**await row(first)))
+        relay = OutboxRelay(
+            engine, members_tables, {REGISTERED: ReplacingPublisher()}, service="members"
+        )
+        try:
+            await relay.drain()
+            await relay.drain()  # the next round finds the row committed meanwhile
+        finally:
+            await engine.dispose()
+
+        assert published == [first, second]
 
 
 class TestStartingBeforeNats:

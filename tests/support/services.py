@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,11 +14,18 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
+from services.members.domain.access import LinkDurations, LinkSigner
 from services.members.settings import MembersSettings
+from services.members.store import MembersUnitOfWork, contract_mapper
+from services.members.store import reliability as members_reliability
 from services.newsletters.settings import NewslettersSettings
+from services.runtime.db import session_factory
 from services.runtime.migrations import upgrade
 from services.runtime.service import ServiceApp
 from services.runtime.settings import CentreSettings, NatsSettings
+
+LINK_SECRET = "reso-tests-link-secret-0123456789"
+"""What the test members sign personal links with (so tests can read and forge them)."""
 
 CENTRE = CentreSettings(
     slug="crpv-test",
@@ -45,7 +52,28 @@ def members_settings(database_url: str, nats_url: str) -> MembersSettings:
         nats=nats_settings(nats_url),
         centre=CENTRE,
         outbox_poll_seconds=0.2,
+        secret_key=LINK_SECRET,
     )
+
+
+def link_signer() -> LinkSigner:
+    """The signer of the test members' personal links."""
+    return LinkSigner(LINK_SECRET, CENTRE.public_url, LinkDurations())
+
+
+def members_uow(app: ServiceApp) -> Callable[[], MembersUnitOfWork]:
+    """A unit-of-work factory on a running members app's database and outbox relay, for tests
+    that call a use case directly (the calendar, the clean-up of unconfirmed sign-ups)."""
+
+    def uow() -> MembersUnitOfWork:
+        return MembersUnitOfWork(
+            session_factory(app.engine),
+            members_reliability,
+            to_contract=contract_mapper(CENTRE),
+            on_commit=app.relay.notify,
+        )
+
+    return uow
 
 
 def newsletters_settings(database_url: str, nats_url: str, smtp_port: int) -> NewslettersSettings:

@@ -3,6 +3,15 @@ area; every use case is re-exported here."""
 
 from __future__ import annotations
 
+from services.members.handlers.access import (
+    SelfService,
+    export_person_data,
+    person_space,
+    purge_unconfirmed,
+    redeem_access_link,
+    request_access_link,
+    request_email_change,
+)
 from services.members.handlers.audit import (
     get_audit_log,
 )
@@ -68,6 +77,7 @@ from services.members.store import UowFactory
 __all__ = [
     "MembershipRules",
     "QuorumRules",
+    "SelfService",
     "UowFactory",
     "add_affiliation",
     "advance_memberships",
@@ -81,6 +91,7 @@ __all__ = [
     "decide_network_request",
     "end_mandate",
     "erase_person",
+    "export_person_data",
     "get_audit_log",
     "get_meeting",
     "get_membership",
@@ -97,13 +108,18 @@ __all__ = [
     "open_membership",
     "organisation_reply",
     "override_membership",
+    "person_space",
+    "purge_unconfirmed",
     "record_payment",
     "record_presence",
     "record_proxy",
+    "redeem_access_link",
     "register_person",
     "remove_affiliation",
     "remove_presence",
     "renew_memberships",
+    "request_access_link",
+    "request_email_change",
     "restore_organisation",
     "restore_person",
     "search_organisations",

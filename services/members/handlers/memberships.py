@@ -257,6 +257,12 @@ async def remove_affiliation(command: RemoveAffiliationV1, uow: UowFactory) -> A
     now = datetime.now(UTC)
     async with uow() as work:
         tie = await _affiliation(work, command.affiliation_id, command.person_id)
+        if command.by == "self" and tie.verified:
+            raise Conflict(
+                "Une affiliation vérifiée par le centre ne se retire pas : indiquez sa date de "
+                "fin.",
+                affiliation_id=command.affiliation_id,
+            )
         names = await work.organisations.names([tie.organisation_id])
         await work.affiliations.remove(command.affiliation_id)
         await work.audit.add(

@@ -28,7 +28,8 @@ from contracts.members import (
     UpdatePersonV1,
 )
 from services.members import domain
-from services.members.domain import audit, people
+from services.members.domain import audit, consents, people
+from services.members.domain.access import THROTTLE, AccessLinkRequested, LinkSigner, Purpose
 from services.members.domain.memberships import Affiliation
 from services.members.domain.organisations import TerritoryCodes
 from services.members.store import MembersUnitOfWork, UowFactory, territory_contract
@@ -40,22 +41,33 @@ log = get_logger("reso.members")
 EMAIL_TAKEN = "Cette adresse e-mail est déjà celle d'une autre personne du registre."
 
 
-async def register_person(command: RegisterPersonV1, uow: UowFactory) -> PersonRegisteredReplyV1:
-    """Store a new person and emit MemberRegistered; a known address changes nothing."""
+async def register_person(
+    command: RegisterPersonV1, uow: UowFactory, links: LinkSigner
+) -> PersonRegisteredReplyV1:
+    """Store a new, unconfirmed person with the sign-up consent and emit MemberRegistered with
+    the confirmation link. A known address changes nothing, except that an address still to
+    confirm gets its confirmation link again (at most once a minute)."""
+    now = datetime.now(UTC)
     async with uow() as work:
         existing = await work.people.get_by_email(command.email)
         if existing is not None:
+            if existing.confirmed_at is None and existing.erased_at is None:
+                existing = await work.people.get(existing.id, lock=True) or existing
+                if await mail_link(work, links, existing, Purpose.CONFIRM_SIGNUP, now):
+                    await work.commit()
             return PersonRegisteredReplyV1(person_id=existing.id)
-        now = datetime.now(UTC)
         person = domain.register(command.first_name, command.last_name, command.email, now)
+        link = links.issue(Purpose.CONFIRM_SIGNUP, person.id, now, email_key=person.email_key)
         try:
             await work.people.add(person)
+            await work.links.add(link, now)
+            await work.consents.add(consents.signup_consent(person.id, now))
             await work.audit.add(
                 audit.entry(
                     "person", person.id, "signed_up", at=now, by="self", after=person.snapshot()
                 )
             )
-            work.record(domain.MemberRegistered(person))
+            work.record(domain.MemberRegistered(person, (link.url, link.expires_at)))
             await work.commit()
         except IntegrityError:
             pass  # the same address signed up concurrently: answer as for a known address
@@ -66,6 +78,34 @@ async def register_person(command: RegisterPersonV1, uow: UowFactory) -> PersonR
         if winner is None:  # pragma: no cover - the unique key said it exists
             raise RuntimeError("integrity error without a conflicting row")
         return PersonRegisteredReplyV1(person_id=winner.id)
+
+
+async def mail_link(
+    work: MembersUnitOfWork,
+    links: LinkSigner,
+    person: people.Person,
+    purpose: Purpose,
+    now: datetime,
+    *,
+    to: str | None = None,
+) -> bool:
+    """Record a personal link and ask for it to be mailed (to ``to``, or the person's address),
+    unless one of that purpose went out within the throttle. True if one will be mailed."""
+    last = await work.links.last_issued(person.id, purpose)
+    if last is not None and now - last < THROTTLE:
+        return False
+    link = links.issue(
+        purpose,
+        person.id,
+        now,
+        email_key=person.email_key if purpose is Purpose.CONFIRM_SIGNUP else None,
+        new_email=to if purpose is Purpose.CONFIRM_EMAIL else None,
+    )
+    await work.links.add(link, now)
+    work.record(
+        AccessLinkRequested(link, to or person.email, person.first_name, person.last_name, now)
+    )
+    return True
 
 
 async def create_person(command: CreatePersonV1, uow: UowFactory) -> PersonV1:
@@ -211,6 +251,8 @@ async def erase_person(command: ErasePersonV1, uow: UowFactory) -> PersonErasure
         erased = person.erase(now)
         if erased is not None:
             await work.people.save_erasure(person)
+            await work.links.forget_person(person.id)
+            await work.consents.forget_person(person.id)
             await work.audit.redact("person", str(person.id))
             await work.audit.add(
                 audit.entry("person", person.id, "erased", at=now, by=command.requested_by)

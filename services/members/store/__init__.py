@@ -7,6 +7,7 @@ from typing import Any
 
 from contracts.base import Event
 from contracts.members import (
+    AccessLinkRequestedV1,
     AffiliationChangedV1,
     College,
     MemberRegisteredV1,
@@ -31,6 +32,7 @@ from services.members.domain import (
     PersonErased,
     TerritoryCodes,
 )
+from services.members.domain.access import AccessLinkRequested
 from services.members.domain.memberships import (
     AffiliationChanged,
     MembershipActivated,
@@ -41,6 +43,7 @@ from services.members.domain.memberships import (
 from services.members.domain.networks import NetworkEvent, NetworkJoined, NetworkLeft
 from services.members.domain.organisations import OrganisationChanged
 from services.members.domain.people import PersonChanged, PersonConfirmed
+from services.members.store.access import AccessLinkRepository, ConsentRepository
 from services.members.store.audit import AuditRepository
 from services.members.store.governance import GovernanceRepository
 from services.members.store.memberships import AffiliationRepository, MembershipRepository
@@ -48,8 +51,10 @@ from services.members.store.networks import NetworkRepository
 from services.members.store.organisations import OrganisationRepository
 from services.members.store.people import PeopleRepository
 from services.members.store.schema import (
+    access_links,
     affiliations,
     audit_log,
+    consents,
     mandates,
     meeting_presence,
     meeting_proxies,
@@ -71,8 +76,10 @@ from services.runtime.store import UnitOfWork
 __all__ = [
     "MembersUnitOfWork",
     "UowFactory",
+    "access_links",
     "affiliations",
     "audit_log",
+    "consents",
     "contract_mapper",
     "mandates",
     "meeting_presence",
@@ -124,6 +131,20 @@ def contract_mapper(centre: CentreSettings) -> Any:
                 college=College(person.college),
                 territory=territory_contract(person.territory),
                 archived=person.archived_at is not None,
+            )
+        if isinstance(domain_event, AccessLinkRequested):
+            link = domain_event.link
+            return AccessLinkRequestedV1(
+                producer="members",
+                centre=centre.slug,
+                occurred_at=domain_event.occurred_at,
+                person_id=link.person_id,
+                email=domain_event.email,
+                first_name=domain_event.first_name,
+                last_name=domain_event.last_name,
+                purpose=link.purpose.value,
+                url=link.url,
+                expires_at=link.expires_at,
             )
         if isinstance(domain_event, PersonConfirmed):
             return PersonConfirmedV1(
@@ -250,9 +271,13 @@ class MembersUnitOfWork(UnitOfWork):
     audit: AuditRepository
 
     governance: GovernanceRepository
+    links: AccessLinkRepository
+    consents: ConsentRepository
 
     def _open(self) -> None:
         self.audit = AuditRepository(self.session)
+        self.links = AccessLinkRepository(self.session)
+        self.consents = ConsentRepository(self.session)
         self.governance = GovernanceRepository(self.session)
         self.networks = NetworkRepository(self.session)
         self.memberships = MembershipRepository(self.session)

@@ -121,6 +121,20 @@ class MembershipRepository:
         ).first()
         return await self._load(row) if row else None
 
+    async def of_member(self, member: MemberRef) -> list[Membership]:
+        """Every membership of the member, latest year first."""
+        rows = (
+            await self._session.execute(
+                select(memberships)
+                .where(
+                    memberships.c.member_type == member.kind,
+                    memberships.c.member_id == str(member.id),
+                )
+                .order_by(memberships.c.year.desc())
+            )
+        ).all()
+        return [await self._load(row) for row in rows]
+
     async def covering_any(self, members: Iterable[MemberRef]) -> list[Membership]:
         """The active or in-grace memberships of any of ``members``."""
         refs = list(members)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, func, insert, select, update
@@ -177,3 +177,14 @@ class PeopleRepository:
             for person_id, code in rows:
                 found.setdefault(person_id, []).append(code)
         return found
+
+    async def unconfirmed_before(self, moment: datetime) -> list[uuid.UUID]:
+        """People who signed up before ``moment`` and never confirmed their address."""
+        rows = await self._session.execute(
+            select(people.c.id).where(
+                people.c.confirmed_at.is_(None),
+                people.c.erased_at.is_(None),
+                people.c.registered_at < moment,
+            )
+        )
+        return [uuid.UUID(row) for row in rows.scalars()]

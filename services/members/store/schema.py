@@ -259,3 +259,32 @@ meeting_proxies = Table(
     Column("recorded_at", UtcDateTime(), nullable=False),
     Column("recorded_by", String(254), nullable=False),
 )
+
+access_links = Table(
+    "access_links",
+    metadata,
+    # One row per link mailed: throttles requests, and makes single-use links single use.
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("person_id", String(36), ForeignKey("people.id"), nullable=False),
+    Column("purpose", String(32), nullable=False),
+    Column("nonce", String(64), nullable=True, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime(), nullable=True),
+    Index("ix_access_links_person", "person_id", "purpose"),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    # Append-only: each decision a person took, with the wording they were shown.
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("person_id", String(36), ForeignKey("people.id"), nullable=False),
+    Column("purpose", String(80), nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("wording", Text, nullable=False),
+    Column("version", String(32), nullable=False),
+    Column("source", String(32), nullable=False),
+    Index("ix_consents_person", "person_id", "purpose"),
+)

@@ -1,0 +1,1 @@
+"""Server-rendered French pages (jinja2), usable without JavaScript."""
