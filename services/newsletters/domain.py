@@ -51,7 +51,9 @@ def checked_link(url: str) -> str:
     """A link we are willing to put in an e-mail: absolute http(s), nothing else."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidLink(f"lien refusé (http ou https absolu attendu) : {url[:80]!r}")
+        # The link is a credential: the reason names its scheme only.
+        scheme = parts.scheme or "aucun"
+        raise InvalidLink(f"lien refusé : http ou https absolu attendu (schéma : {scheme})")
     return url
 
 
