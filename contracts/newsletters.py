@@ -14,7 +14,9 @@ class WelcomeMailSentV1(Event):
     """The welcome e-mail to a newly registered person was accepted by the SMTP server.
 
     Emitted by newsletters once per person, after the SMTP server accepted the message. Not emitted
-    when sending failed (the delivery is retried) or for a repeated registration event.
+    while sending fails (the delivery is retried), when it failed for good, when the confirmation
+    link it carried expired before it could be sent, or for a repeated registration event. The
+    other mails newsletters sends (personal links, renewal calls) emit no event.
     """
 
     subject: ClassVar[str] = "reso.newsletters.welcome.sent.v1"

@@ -7,7 +7,7 @@ import contextlib
 
 from services.newsletters import bus as newsletters_bus
 from services.newsletters import handlers
-from services.newsletters.mailer import Send, SmtpSender, Templates
+from services.newsletters.mailer import Mailer, Send, SmtpSender, Templates
 from services.newsletters.settings import NewslettersSettings
 from services.newsletters.store import NewslettersUnitOfWork, contract_mapper, reliability
 from services.runtime.health import register_health
@@ -21,21 +21,19 @@ def build_app(settings: NewslettersSettings, *, send: Send | None = None) -> Ser
     base = foundation("newsletters", settings, reliability)
     uow = base.units_of_work(NewslettersUnitOfWork, contract_mapper(settings.centre))
 
-    templates = Templates()
+    mailer = Mailer(
+        Templates(), settings.centre, dues_payment_instructions=settings.dues_payment_instructions
+    )
     deliver = send or SmtpSender(settings).send
 
-    async def welcome_sender(stopping: asyncio.Event) -> None:
+    async def mail_sender(stopping: asyncio.Event) -> None:
         while not stopping.is_set():
             try:
-                sent = await handlers.send_next_welcome(
-                    uow,
-                    deliver,
-                    templates,
-                    settings.centre,
-                    max_attempts=settings.send_max_attempts,
+                sent = await handlers.send_next_mail(
+                    uow, deliver, mailer, max_attempts=settings.send_max_attempts
                 )
             except Exception as error:  # database down: wait, then try again
-                log.warning("welcome sender failed", error=repr(error))
+                log.warning("mail sender failed", error=repr(error))
                 sent = False
             if not sent:
                 with contextlib.suppress(TimeoutError):
@@ -44,7 +42,7 @@ def build_app(settings: NewslettersSettings, *, send: Send | None = None) -> Ser
     newsletters_bus.register(base.bus, uow)
     register_health(base.bus, base.engine)
     return ServiceApp(
-        "newsletters", settings, base.engine, base.bus, base.relay, workers=[welcome_sender]
+        "newsletters", settings, base.engine, base.bus, base.relay, workers=[mail_sender]
     )
 
 

@@ -7,6 +7,14 @@ from pydantic_settings import SettingsConfigDict
 
 from services.runtime.settings import ServiceSettings
 
+DEFAULT_DUES_PAYMENT_INSTRUCTIONS = """\
+Vous pouvez régler par virement, par chèque ou, pour les collectivités et les services de l'État, \
+par mandat administratif. Pour recevoir nos coordonnées bancaires ou une facture, répondez \
+simplement à ce message.
+
+Merci d'indiquer le nom de la structure adhérente et l'année de la cotisation avec votre \
+règlement. Un reçu vous est adressé dès réception."""
+
 
 class NewslettersSettings(ServiceSettings):
     """Settings of the newsletters service (``RESO_NEWSLETTERS_*``)."""
@@ -24,3 +32,9 @@ class NewslettersSettings(ServiceSettings):
     smtp_timeout_seconds: float = 30
     send_poll_seconds: float = Field(default=1.0, gt=0, description="Idle wait of the sender.")
     send_max_attempts: int = Field(default=8, ge=1, description="SMTP tries before giving up.")
+    dues_payment_instructions: str = Field(
+        default=DEFAULT_DUES_PAYMENT_INSTRUCTIONS,
+        min_length=1,
+        description="How to pay, in French, printed in the renewal call for dues (a blank line "
+        "starts a new paragraph).",
+    )

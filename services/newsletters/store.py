@@ -2,133 +2,167 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     Column,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
     delete,
-    insert,
     select,
+    text,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.base import Event
 from contracts.newsletters import WelcomeMailSentV1
-from services.newsletters.domain import DeliveryStatus, WelcomeMail, WelcomeMailSent
+from services.newsletters.domain import (
+    DeliveryStatus,
+    MailKind,
+    TransactionalMail,
+    WelcomeMailSent,
+)
 from services.runtime.settings import CentreSettings
 from services.runtime.store import ReliabilityTables, UnitOfWork, UtcDateTime, utcnow
 
 metadata = MetaData()
 reliability = ReliabilityTables(metadata)
 
-welcome_mails = Table(
-    "welcome_mails",
+DUE = "status IN ('pending', 'sending')"
+"""The rows a sender may take. Written out literally, in the index and in the query alike, so
+both databases use the partial index (a bound parameter would not prove the index applies)."""
+
+transactional_mails = Table(
+    "transactional_mails",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("person_id", String(36), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("dedupe_key", String(255), nullable=False, unique=True),
+    Column("person_id", String(36), nullable=True, index=True),
     Column("email", String(254), nullable=False),
-    Column("first_name", String(100), nullable=False),
-    Column("last_name", String(100), nullable=False),
+    Column("name", Text, nullable=False),
+    # JSON as text: what the kind's templates need. Text, so erasure scans see into it too.
+    Column("data", Text, nullable=False),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", UtcDateTime(), nullable=False, index=True),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=True),
     Column("message_id", String(255), nullable=True),
     Column("last_error", Text, nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("sent_at", UtcDateTime(), nullable=True),
+    Index(
+        "ix_transactional_mails_due",
+        "next_attempt_at",
+        postgresql_where=text(DUE),
+        sqlite_where=text(DUE),
+    ),
 )
 
 
-def _welcome(row: Any) -> WelcomeMail:
-    return WelcomeMail(
+def _mail(row: Any) -> TransactionalMail:
+    return TransactionalMail(
         id=uuid.UUID(row.id),
-        person_id=uuid.UUID(row.person_id),
+        kind=MailKind(row.kind),
+        dedupe_key=row.dedupe_key,
         email=row.email,
-        first_name=row.first_name,
-        last_name=row.last_name,
+        name=row.name,
+        person_id=uuid.UUID(row.person_id) if row.person_id else None,
+        data=json.loads(row.data),
         status=DeliveryStatus(row.status),
         attempts=row.attempts,
         next_attempt_at=row.next_attempt_at,
+        expires_at=row.expires_at,
         message_id=row.message_id,
         last_error=row.last_error,
     )
 
 
-class WelcomeMailRepository:
+class MailRepository:
+    """Every transactional mail owed, being sent, or settled (sent, failed, expired)."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, mail: WelcomeMail) -> bool:
-        """Insert unless this person already has a welcome mail; True if inserted."""
-        exists = (
-            await self._session.execute(
-                select(welcome_mails.c.id).where(welcome_mails.c.person_id == str(mail.person_id))
-            )
-        ).first()
-        if exists:
-            return False
-        await self._session.execute(
-            insert(welcome_mails).values(
-                id=str(mail.id),
-                person_id=str(mail.person_id),
-                email=mail.email,
-                first_name=mail.first_name,
-                last_name=mail.last_name,
-                status=mail.status.value,
-                attempts=mail.attempts,
-                next_attempt_at=mail.next_attempt_at,
-                created_at=utcnow(),
-            )
-        )
-        return True
+    async def add(self, mail: TransactionalMail) -> bool:
+        """Insert unless a mail with the same dedupe key exists; True if inserted.
 
-    async def next_due(self, now: datetime) -> WelcomeMail | None:
+        ``ON CONFLICT DO NOTHING`` on the unique key: a concurrent duplicate (another replica,
+        a redelivery) waits for the first and then inserts nothing, on both databases.
+        """
+        values = {
+            "id": str(mail.id),
+            "kind": mail.kind.value,
+            "dedupe_key": mail.dedupe_key,
+            "person_id": str(mail.person_id) if mail.person_id else None,
+            "email": mail.email,
+            "name": mail.name,
+            "data": json.dumps(mail.data, ensure_ascii=False),
+            "status": mail.status.value,
+            "attempts": mail.attempts,
+            "next_attempt_at": mail.next_attempt_at,
+            "expires_at": mail.expires_at,
+            "created_at": utcnow(),
+        }
+        insert = pg_insert if self._dialect == "postgresql" else sqlite_insert
+        result = await self._session.execute(
+            insert(transactional_mails)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def next_due(self, now: datetime) -> TransactionalMail | None:
         """The oldest mail due (pending, or claimed by a sender whose lease ran out), locked
         for this transaction."""
         statement = (
-            select(welcome_mails)
-            .where(
-                welcome_mails.c.status.in_(
-                    [DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value]
-                )
-            )
-            .where(welcome_mails.c.next_attempt_at <= now)
-            .order_by(welcome_mails.c.next_attempt_at)
+            select(transactional_mails)
+            .where(text(DUE))
+            .where(transactional_mails.c.next_attempt_at <= now)
+            .order_by(transactional_mails.c.next_attempt_at)
             .limit(1)
         )
-        if self._session.get_bind().dialect.name == "postgresql":
+        if self._dialect == "postgresql":
             statement = statement.with_for_update(skip_locked=True)
         row = (await self._session.execute(statement)).first()
-        return _welcome(row) if row else None
+        return _mail(row) if row else None
 
-    async def save(self, mail: WelcomeMail) -> None:
+    async def save(self, mail: TransactionalMail) -> None:
+        """Write what sending changed (status, attempts, lease, outcome, data once settled)."""
         await self._session.execute(
-            update(welcome_mails)
-            .where(welcome_mails.c.id == str(mail.id))
+            update(transactional_mails)
+            .where(transactional_mails.c.id == str(mail.id))
             .values(
                 status=mail.status.value,
                 attempts=mail.attempts,
                 next_attempt_at=mail.next_attempt_at,
                 message_id=mail.message_id,
                 last_error=mail.last_error,
+                data=json.dumps(mail.data, ensure_ascii=False),
                 sent_at=utcnow() if mail.status is DeliveryStatus.SENT else None,
             )
         )
 
     async def erase_person(self, person_id: uuid.UUID) -> int:
-        """Delete every welcome mail owed or sent to the person; returns how many."""
+        """Delete every mail owed or sent to the person, whatever its kind; returns how many."""
         result = await self._session.execute(
-            delete(welcome_mails).where(welcome_mails.c.person_id == str(person_id))
+            delete(transactional_mails).where(transactional_mails.c.person_id == str(person_id))
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    @property
+    def _dialect(self) -> str:
+        return self._session.get_bind().dialect.name
 
 
 def contract_mapper(centre: CentreSettings) -> Any:
@@ -146,7 +180,7 @@ def contract_mapper(centre: CentreSettings) -> Any:
 
 
 class NewslettersUnitOfWork(UnitOfWork):
-    welcome_mails: WelcomeMailRepository
+    mails: MailRepository
 
     def _open(self) -> None:
-        self.welcome_mails = WelcomeMailRepository(self.session)
+        self.mails = MailRepository(self.session)

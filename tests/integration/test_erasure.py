@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from services.gateway.store import Role, StaffStore
 from services.members.app import build_app as build_members
 from services.newsletters.app import build_app as build_newsletters
-from services.newsletters.store import welcome_mails
+from services.newsletters.store import transactional_mails
 from services.platform import MIGRATED
 from services.runtime.migrations import upgrade
 from tests.support.factories import sign_up_payload, unique_email
@@ -56,7 +56,7 @@ class TestErasePerson:
             )
             erased = await client.delete(f"/api/v1/people/{person_id}", headers=auth)
             again = await client.delete(f"/api/v1/people/{person_id}", headers=auth)
-            await wait_until(lambda: _welcome_mails(newsletters, person_id, expected=0))
+            await wait_until(lambda: _mails_of(newsletters, person_id, expected=0))
             read = await client.get(f"/api/v1/people/{person_id}", headers=auth)
             after = {name: await find_text(url, address) for name, url in urls.items()}
             events = await stream_messages(
@@ -86,13 +86,13 @@ class TestErasePerson:
         assert response.status_code == 404
 
 
-async def _welcome_mails(app, person_id: str, *, expected: int) -> bool:
+async def _mails_of(app, person_id: str, *, expected: int) -> bool:
     async with app.engine.connect() as connection:
         count = (
             await connection.execute(
                 select(func.count())
-                .select_from(welcome_mails)
-                .where(welcome_mails.c.person_id == person_id)
+                .select_from(transactional_mails)
+                .where(transactional_mails.c.person_id == person_id)
             )
         ).scalar_one()
     return count == expected

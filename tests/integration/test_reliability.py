@@ -18,7 +18,7 @@ from services.members.app import build_app as build_members
 from services.members.store import MembersUnitOfWork, contract_mapper
 from services.members.store import reliability as members_tables
 from services.newsletters.app import build_app as build_newsletters
-from services.newsletters.store import welcome_mails
+from services.newsletters.store import transactional_mails
 from services.runtime.bus import Bus, provision_streams
 from services.runtime.db import create_engine, session_factory
 from services.runtime.migrations import upgrade
@@ -277,8 +277,9 @@ class TestInbox:
                 rows = (
                     await connection.execute(
                         select(func.count())
-                        .select_from(welcome_mails)
-                        .where(welcome_mails.c.email == address)
+                        .select_from(transactional_mails)
+                        .where(transactional_mails.c.email == address)
+                        .where(transactional_mails.c.kind == "welcome")
                     )
                 ).scalar_one()
         assert counts[address] == 1

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
@@ -15,23 +12,20 @@ from typing import Any
 
 import aiosmtplib
 import pytest
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.members import MemberRegisteredV1
 from services.newsletters import handlers
-from services.newsletters.domain import DeliveryStatus, WelcomeMail
-from services.newsletters.mailer import Templates, compose
-from services.newsletters.store import (
-    NewslettersUnitOfWork,
-    contract_mapper,
-    reliability,
-    welcome_mails,
-)
-from services.runtime.db import create_engine, session_factory
-from services.runtime.migrations import upgrade
+from services.newsletters.domain import DeliveryStatus, MailKind, TransactionalMail
 from services.runtime.settings import CentreSettings
 from tests.support.factories import unique_email
+from tests.support.newsletters import (
+    Newsletters,
+    as_received,
+    mailer,
+    newsletters_on,
+    owed,
+)
+from tests.support.newsletters import parts as _parts
 from tests.support.smtp import FakeSmtp
 
 CENTRE = CentreSettings(
@@ -43,46 +37,30 @@ CENTRE = CentreSettings(
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
+def _welcome_mail(first_name: str = "Camille", last_name: str = "Martin") -> TransactionalMail:
+    return owed(
+        MailKind.WELCOME,
+        data={"first_name": first_name, "last_name": last_name},
+        name=f"{first_name} {last_name}",
+        address="camille.martin@example.org",
+    )
+
+
 def _welcome(first_name: str = "Camille", last_name: str = "Martin") -> EmailMessage:
     """The welcome e-mail as the SMTP server receives it (serialised, then parsed back)."""
-    rendered = Templates().render(
-        "welcome", first_name=first_name, last_name=last_name, centre=CENTRE
-    )
-    message = compose(
-        rendered,
-        sender_name=CENTRE.name,
-        sender_email=CENTRE.email,
-        to_name=f"{first_name} {last_name}",
-        to_email="camille.martin@example.org",
-        message_id_key="welcome.test",
-    )
-    received = email.message_from_bytes(bytes(message), policy=email.policy.default)
-    assert isinstance(received, EmailMessage)
-    return received
+    return as_received(mailer(CENTRE).compose(_welcome_mail(first_name, last_name), NOW))
 
 
-def _parts(message: EmailMessage) -> dict[str, str]:
-    return {part.get_content_type(): part.get_content() for part in message.iter_parts()}
-
-
-def _owed_mail(attempts: int = 0) -> WelcomeMail:
-    return WelcomeMail(
-        id=uuid.uuid4(),
-        person_id=uuid.uuid4(),
-        email=unique_email(),
-        first_name="Camille",
-        last_name="Martin",
-        status=DeliveryStatus.PENDING,
-        attempts=attempts,
-        next_attempt_at=NOW,
-    )
+def _owed_mail(attempts: int = 0) -> TransactionalMail:
+    mail = owed(MailKind.WELCOME)
+    mail.attempts = attempts
+    mail.next_attempt_at = NOW
+    return mail
 
 
 class TestWelcomeMailContent:
     def test_has_a_french_subject_naming_the_centre(self) -> None:
-        rendered = Templates().render(
-            "welcome", first_name="Camille", last_name="Martin", centre=CENTRE
-        )
+        rendered = mailer(CENTRE).render(_welcome_mail(), NOW)
 
         assert rendered.subject == f"Bienvenue dans le réseau du {CENTRE.name}"
         assert _welcome()["Subject"] == rendered.subject
@@ -116,12 +94,20 @@ class TestWelcomeMailContent:
 
     def test_carries_a_message_id_on_the_centre_domain_and_a_date(self) -> None:
         before = datetime.now(UTC).replace(microsecond=0)
-        message = _welcome()
+        mail = _welcome_mail()
+        message = as_received(mailer(CENTRE).compose(mail, NOW))
 
-        assert message["Message-ID"].startswith("<")
-        assert message["Message-ID"].endswith("@crpv-bretagne.example.org>")
-        assert "welcome.test" in message["Message-ID"]
+        assert message["Message-ID"] == f"<{mail.message_id_key}@crpv-bretagne.example.org>"
+        assert mail.message_id_key.startswith("welcome.")
         assert parsedate_to_datetime(message["Date"]) >= before
+
+    def test_carries_the_same_message_id_each_time_the_same_mail_is_sent(self) -> None:
+        mail = _welcome_mail()
+
+        first = mailer(CENTRE).compose(mail, NOW)
+        again = mailer(CENTRE).compose(mail, NOW + timedelta(minutes=5))
+
+        assert first["Message-ID"] == again["Message-ID"]
 
     def test_two_welcome_mails_never_share_a_message_id(self) -> None:
         assert _welcome()["Message-ID"] != _welcome()["Message-ID"]
@@ -202,70 +188,43 @@ class TestWelcomeMailDelivery:
 
         assert mail.status is DeliveryStatus.SENT
         assert mail.message_id == "<1@crpv-bretagne.example.org>"
-        assert event.person_id == mail.person_id
+        assert event is not None and event.person_id == mail.person_id
 
 
-@dataclass
-class Newsletters:
-    engine: AsyncEngine
-    uow: handlers.UowFactory
+async def _owe_welcome(newsletters: Newsletters) -> uuid.UUID:
+    """A person registered: the service now owes them a welcome mail."""
+    event = MemberRegisteredV1(
+        producer="members",
+        centre=CENTRE.slug,
+        person_id=uuid.uuid4(),
+        first_name="Camille",
+        last_name="Martin",
+        email=unique_email(),
+    )
+    await handlers.on_member_registered(event, newsletters.uow)
+    return event.person_id
 
-    async def owe_welcome(self) -> uuid.UUID:
-        """A person registered: the service now owes them a welcome mail."""
-        event = MemberRegisteredV1(
-            producer="members",
-            centre=CENTRE.slug,
-            person_id=uuid.uuid4(),
-            first_name="Camille",
-            last_name="Martin",
-            email=unique_email(),
-        )
-        await handlers.on_member_registered(event, self.uow)
-        return event.person_id
 
-    async def send_next(self, smtp: FakeSmtp, *, max_attempts: int = 8) -> bool:
-        return await handlers.send_next_welcome(
-            self.uow, smtp.send, Templates(), CENTRE, max_attempts=max_attempts
-        )
-
-    async def mail_of(self, person_id: uuid.UUID) -> Any:
-        async with self.engine.connect() as connection:
-            return (
-                await connection.execute(
-                    select(welcome_mails).where(welcome_mails.c.person_id == str(person_id))
-                )
-            ).one()
-
-    async def outbox_subjects(self) -> list[str]:
-        outbox = reliability.outbox
-        async with self.engine.connect() as connection:
-            return list((await connection.execute(select(outbox.c.subject))).scalars())
+async def _mail_of(newsletters: Newsletters, person_id: uuid.UUID) -> object:
+    [row] = await newsletters.rows(person_id=str(person_id), kind="welcome")
+    return row
 
 
 @pytest.fixture
 async def newsletters(tmp_path: Path) -> AsyncIterator[Newsletters]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'newsletters.db'}"
-    await upgrade("newsletters", url)
-    engine = create_engine(url)
-    sessions = session_factory(engine)
-    to_contract = contract_mapper(CENTRE)
-
-    def uow() -> NewslettersUnitOfWork:
-        return NewslettersUnitOfWork(sessions, reliability, to_contract=to_contract)
-
-    yield Newsletters(engine, uow)
-    await engine.dispose()
+    async with newsletters_on(f"sqlite+aiosqlite:///{tmp_path / 'newsletters.db'}", CENTRE) as db:
+        yield db
 
 
 class TestSendNextWelcome:
     async def test_sends_the_owed_mail_and_announces_it(self, newsletters: Newsletters) -> None:
-        person_id = await newsletters.owe_welcome()
+        person_id = await _owe_welcome(newsletters)
         smtp = FakeSmtp()
 
         assert await newsletters.send_next(smtp) is True
 
         [message] = smtp.accepted
-        row = await newsletters.mail_of(person_id)
+        row: Any = await _mail_of(newsletters, person_id)
         assert row.status == DeliveryStatus.SENT
         assert row.message_id == message["Message-ID"]
         assert await newsletters.outbox_subjects() == ["reso.newsletters.welcome.sent.v1"]
@@ -273,7 +232,7 @@ class TestSendNextWelcome:
     async def test_has_nothing_to_send_once_the_mail_is_sent(
         self, newsletters: Newsletters
     ) -> None:
-        await newsletters.owe_welcome()
+        await _owe_welcome(newsletters)
         smtp = FakeSmtp()
         await newsletters.send_next(smtp)
 
@@ -292,12 +251,12 @@ class TestSendNextWelcome:
     async def test_retries_later_when_the_server_answers_4xx_or_cannot_be_reached(
         self, newsletters: Newsletters, failure: BaseException
     ) -> None:
-        person_id = await newsletters.owe_welcome()
+        person_id = await _owe_welcome(newsletters)
         smtp = FakeSmtp(failures=[failure])
 
         await newsletters.send_next(smtp)
 
-        row = await newsletters.mail_of(person_id)
+        row: Any = await _mail_of(newsletters, person_id)
         assert row.status == DeliveryStatus.PENDING
         assert row.attempts == 1
         assert row.next_attempt_at > datetime.now(UTC)
@@ -307,24 +266,24 @@ class TestSendNextWelcome:
     async def test_gives_up_when_the_last_attempt_fails_temporarily(
         self, newsletters: Newsletters
     ) -> None:
-        person_id = await newsletters.owe_welcome()
+        person_id = await _owe_welcome(newsletters)
         smtp = FakeSmtp(failures=[aiosmtplib.SMTPResponseException(421, "Service not available")])
 
         await newsletters.send_next(smtp, max_attempts=1)
 
-        row = await newsletters.mail_of(person_id)
+        row: Any = await _mail_of(newsletters, person_id)
         assert row.status == DeliveryStatus.FAILED
         assert row.last_error == "421 Service not available"
 
     async def test_fails_for_good_when_the_server_answers_5xx(
         self, newsletters: Newsletters
     ) -> None:
-        person_id = await newsletters.owe_welcome()
+        person_id = await _owe_welcome(newsletters)
         smtp = FakeSmtp(failures=[aiosmtplib.SMTPRecipientRefused(550, "5.1.1 No such user", "x")])
 
         await newsletters.send_next(smtp)
 
-        row = await newsletters.mail_of(person_id)
+        row: Any = await _mail_of(newsletters, person_id)
         assert row.status == DeliveryStatus.FAILED
         assert row.attempts == 1
         assert row.last_error.startswith("550")
