@@ -12,7 +12,14 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from services.gateway import errors
-from services.gateway.api import health, memberships, networks, organisations, people
+from services.gateway.api import (
+    correspondents,
+    health,
+    memberships,
+    networks,
+    organisations,
+    people,
+)
 from services.gateway.settings import GatewaySettings
 from services.gateway.store import StaffStore
 from services.runtime.bus import Bus
@@ -73,6 +80,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(organisations.router)
     app.include_router(memberships.router)
     app.include_router(networks.router)
+    app.include_router(correspondents.router)
     app.include_router(health.router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

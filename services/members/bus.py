@@ -6,10 +6,15 @@ from contracts.members import (
     AccessV1,
     AddAffiliationV1,
     AffiliationV1,
+    AppointCorrespondentV1,
     CheckAccessV1,
+    CorrespondentsV1,
+    CorrespondentV1,
     CreateOrganisationV1,
     DecideNetworkRequestV1,
+    EndCorrespondentV1,
     ErasePersonV1,
+    FindCorrespondentsV1,
     GetMembershipV1,
     GetOrganisationV1,
     GetPersonV1,
@@ -18,6 +23,7 @@ from contracts.members import (
     ImportReportV1,
     JoinNetworkV1,
     LeaveNetworkV1,
+    ListCorrespondentsV1,
     ListNetworksV1,
     MemberRegisteredV1,
     MembershipActivatedV1,
@@ -41,6 +47,7 @@ from contracts.members import (
     RenewalReplyV1,
     RenewMembershipsV1,
     RosterV1,
+    TerritoryCorrespondentsV1,
     WaiveMembershipV1,
 )
 from services.members import handlers
@@ -132,3 +139,19 @@ def register(bus: Bus, uow: handlers.UowFactory, rules: handlers.MembershipRules
     @bus.rpc(OverrideMembershipV1.subject, description=OverrideMembershipV1.__doc__)
     async def override_membership(command: OverrideMembershipV1) -> MembershipV1:
         return await handlers.override_membership(command, uow)
+
+    @bus.rpc(AppointCorrespondentV1.subject, description=AppointCorrespondentV1.__doc__)
+    async def appoint_correspondent(command: AppointCorrespondentV1) -> CorrespondentV1:
+        return await handlers.appoint_correspondent(command, uow)
+
+    @bus.rpc(EndCorrespondentV1.subject, description=EndCorrespondentV1.__doc__)
+    async def end_correspondent(command: EndCorrespondentV1) -> CorrespondentV1:
+        return await handlers.end_correspondent(command, uow)
+
+    @bus.rpc(ListCorrespondentsV1.subject, description=ListCorrespondentsV1.__doc__)
+    async def list_correspondents(query: ListCorrespondentsV1) -> CorrespondentsV1:
+        return await handlers.list_correspondents(query, uow)
+
+    @bus.rpc(FindCorrespondentsV1.subject, description=FindCorrespondentsV1.__doc__)
+    async def find_correspondents(query: FindCorrespondentsV1) -> TerritoryCorrespondentsV1:
+        return await handlers.find_correspondents(query, uow)

@@ -3,6 +3,12 @@ area; every use case is re-exported here."""
 
 from __future__ import annotations
 
+from services.members.handlers.correspondents import (
+    appoint_correspondent,
+    end_correspondent,
+    find_correspondents,
+    list_correspondents,
+)
 from services.members.handlers.imports import (
     import_people,
 )
@@ -43,16 +49,20 @@ __all__ = [
     "UowFactory",
     "add_affiliation",
     "advance_memberships",
+    "appoint_correspondent",
     "check_access",
     "create_organisation",
     "decide_network_request",
+    "end_correspondent",
     "erase_person",
+    "find_correspondents",
     "get_membership",
     "get_organisation",
     "get_person",
     "import_people",
     "join_network",
     "leave_network",
+    "list_correspondents",
     "list_networks",
     "membership_reply",
     "network_roster",

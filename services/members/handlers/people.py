@@ -15,6 +15,7 @@ from contracts.members import (
     RegisterPersonV1,
 )
 from services.members import domain
+from services.members.handlers.correspondents import end_appointments_of
 from services.members.store import UowFactory
 from services.runtime.errors import NotFound
 from services.runtime.logging import get_logger
@@ -66,9 +67,11 @@ async def erase_person(command: ErasePersonV1, uow: UowFactory) -> PersonErasure
         person = await work.people.get(command.person_id)
         if person is None:
             raise NotFound("Personne introuvable.", person_id=str(command.person_id))
-        erased = person.erase(datetime.now(UTC))
+        now = datetime.now(UTC)
+        erased = person.erase(now)
         if erased is not None:
             await work.people.save_erasure(person)
+            await end_appointments_of(work, person.id, now.date(), by=command.requested_by)
             work.record(erased)
             await work.commit()
             log.info("person erased", person_id=str(person.id), requested_by=command.requested_by)

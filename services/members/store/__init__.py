@@ -32,6 +32,7 @@ from services.members.domain.memberships import (
     MembershipStatusChanged,
 )
 from services.members.domain.networks import NetworkEvent, NetworkJoined, NetworkLeft
+from services.members.store.correspondents import CorrespondentRepository
 from services.members.store.memberships import AffiliationRepository, MembershipRepository
 from services.members.store.networks import NetworkRepository
 from services.members.store.organisations import OrganisationRepository
@@ -164,9 +165,11 @@ class MembersUnitOfWork(UnitOfWork):
     memberships: MembershipRepository
     affiliations: AffiliationRepository
     networks: NetworkRepository
+    correspondents: CorrespondentRepository
 
     def _open(self) -> None:
         self.networks = NetworkRepository(self.session)
+        self.correspondents = CorrespondentRepository(self.session)
         self.memberships = MembershipRepository(self.session)
         self.affiliations = AffiliationRepository(self.session)
         self.people = PeopleRepository(self.session, reliability.outbox)

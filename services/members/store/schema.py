@@ -159,3 +159,21 @@ network_history = Table(
     Column("reason", Text, nullable=True),
     Index("ix_network_history_member", "network_slug", "person_id"),
 )
+
+network_correspondents = Table(
+    "network_correspondents",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("network_slug", String(80), nullable=False),
+    Column("person_id", String(36), ForeignKey("people.id"), nullable=False, index=True),
+    Column("territory_kind", String(16), nullable=False),
+    Column("territory_code", String(9), nullable=False),
+    Column("since", Date, nullable=False),
+    Column("until", Date, nullable=True),
+    Column("appointed_at", UtcDateTime(), nullable=False),
+    Column("appointed_by", String(254), nullable=False),
+    Column("ended_by", String(254), nullable=True),
+    Index(
+        "ix_network_correspondents_territory", "network_slug", "territory_kind", "territory_code"
+    ),
+)
