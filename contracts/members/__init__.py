@@ -22,7 +22,8 @@ from contracts.members.correspondents import (
     TerritoryLevel,
 )
 from contracts.members.imports import (
-    ImportPeopleV1,
+    ImportOrganisationsV1,
+    ImportPeopleV2,
     ImportProblemV1,
     ImportReportV1,
 )
@@ -100,7 +101,8 @@ __all__ = [
     "GetOrganisationV1",
     "GetPersonV1",
     "GetRosterV1",
-    "ImportPeopleV1",
+    "ImportOrganisationsV1",
+    "ImportPeopleV2",
     "ImportProblemV1",
     "ImportReportV1",
     "JoinNetworkV1",

@@ -74,6 +74,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.engine = engine
     app.state.broker = bus.broker
     app.state.rpc = RpcClient(bus.broker, timeout=settings.nats.rpc_timeout_seconds)
+    app.state.files = bus.files
     app.state.staff = StaffStore(engine)
     errors.install(app)
     app.include_router(people.router)

@@ -14,3 +14,13 @@ class GatewaySettings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/gateway.db"
     host: str = Field(default="127.0.0.1", description="Address the HTTP server binds to.")
     port: int = Field(default=8000, description="Port the HTTP server listens on.")
+    upload_max_bytes: int = Field(
+        default=10_000_000,
+        gt=0,
+        description="Largest file an import accepts, in bytes; above it the answer is 413.",
+    )
+    import_seconds_per_mb: float = Field(
+        default=30,
+        gt=0,
+        description="How long an import may take per MB of file, on top of 60 s (RPC timeout).",
+    )

@@ -19,7 +19,8 @@ from contracts.members import (
     GetOrganisationV1,
     GetPersonV1,
     GetRosterV1,
-    ImportPeopleV1,
+    ImportOrganisationsV1,
+    ImportPeopleV2,
     ImportReportV1,
     JoinNetworkV1,
     LeaveNetworkV1,
@@ -132,9 +133,13 @@ def register(bus: Bus, uow: handlers.UowFactory, rules: handlers.MembershipRules
     async def network_roster(query: GetRosterV1) -> RosterV1:
         return await handlers.network_roster(query, uow)
 
-    @bus.rpc(ImportPeopleV1.subject, description=ImportPeopleV1.__doc__)
-    async def import_people(command: ImportPeopleV1) -> ImportReportV1:
-        return await handlers.import_people(command, uow)
+    @bus.rpc(ImportPeopleV2.subject, description=ImportPeopleV2.__doc__)
+    async def import_people(command: ImportPeopleV2) -> ImportReportV1:
+        return await handlers.import_people(command, uow, bus.files)
+
+    @bus.rpc(ImportOrganisationsV1.subject, description=ImportOrganisationsV1.__doc__)
+    async def import_organisations(command: ImportOrganisationsV1) -> ImportReportV1:
+        return await handlers.import_organisations(command, uow, bus.files)
 
     @bus.rpc(OverrideMembershipV1.subject, description=OverrideMembershipV1.__doc__)
     async def override_membership(command: OverrideMembershipV1) -> MembershipV1:

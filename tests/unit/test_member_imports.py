@@ -23,6 +23,7 @@ from services.members.domain.imports import (
     PersonRow,
     RowError,
     fold,
+    name_key,
     parse_organisations,
     parse_people,
 )
@@ -756,6 +757,24 @@ class TestOrganisationRows:
             (2, "la commune 44109 (Nantes) n'est pas membre de l'EPCI 243500139"),
             (2, "le QPV QN03502M (Villejean) n'est pas dans la commune 44109"),
         ]
+
+    def test_refuses_an_address_longer_than_the_register_keeps(self) -> None:
+        header = ["Nom", "Type", "Adresse", "Code postal", "Ville"]
+        row = ["Centre social", "Centre social", "r" * 201, "3" * 11, "V" * 101]
+
+        assert errors(parse_organisations(organisations(row, header=header))) == [
+            (2, "adresse trop longue (200 caractères au plus)"),
+            (2, "code postal trop long (10 caractères au plus)"),
+            (2, "ville trop longue (100 caractères au plus)"),
+        ]
+
+    def test_recognises_a_stored_organisation_by_the_same_key_as_a_row(self) -> None:
+        header = ["Nom", "Type", "Ville"]
+        data = organisations(["Association Ti Ar Vro", "Association", "Quimper"], header=header)
+
+        row = parse_organisations(data).rows[0]
+
+        assert name_key("ASSOCIATION TI-AR-VRO", None, "quimper") == row.name_key
 
 
 class TestSummary:

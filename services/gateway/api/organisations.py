@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import Siren
@@ -13,11 +13,14 @@ from contracts.members import (
     College,
     CreateOrganisationV1,
     GetOrganisationV1,
+    ImportOrganisationsV1,
+    ImportReportV1,
     OrganisationKind,
     OrganisationV1,
     Territory,
 )
 from services.gateway.api import Rpc, Staff
+from services.gateway.uploads import CSV_BODY, UploadedFiles, import_file
 
 router = APIRouter(prefix="/api/v1/organisations", tags=["organisations"])
 
@@ -68,6 +71,31 @@ async def create_organisation(
         CreateOrganisationV1(**body.model_dump(), created_by=staff.email), OrganisationV1
     )
     return _out(reply)
+
+
+@router.post(
+    "/import",
+    response_model=ImportReportV1,
+    summary="Import organisations from CSV (staff)",
+    openapi_extra=CSV_BODY,
+)
+async def import_organisations(
+    request: Request,
+    rpc: Rpc,
+    files: UploadedFiles,
+    staff: Staff,
+    dry_run: bool = True,
+) -> ImportReportV1:
+    """Send the CSV file as the request body (columns such as Nom, Type, SIREN, Adresse, Code
+    postal, Commune, Département, EPCI, QPV). ``dry_run=true`` (the default) only reports every
+    bad row with its line; ``dry_run=false`` adds the organisations not known yet (matched on
+    SIREN, else on name and commune)."""
+    return await import_file(
+        request,
+        rpc,
+        files,
+        lambda name: ImportOrganisationsV1(file=name, dry_run=dry_run, by=staff.email),
+    )
 
 
 @router.get("/{organisation_id}", response_model=Organisation, summary="Read (staff)")

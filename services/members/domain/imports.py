@@ -106,7 +106,7 @@ class OrganisationRow:
     @property
     def name_key(self) -> tuple[str, str]:
         """Name and commune (INSEE code, else city), normalised: the match without a SIREN."""
-        return fold(self.name), self.territory.commune or fold(self.address.city)
+        return name_key(self.name, self.territory.commune, self.address.city)
 
 
 @dataclass
@@ -146,6 +146,12 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
     bare = "".join(char for char in decomposed if not unicodedata.combining(char))
     return _NOT_ALNUM.sub(" ", bare).strip()
+
+
+def name_key(name: str, commune: str | None, city: str) -> tuple[str, str]:
+    """How an organisation without a SIREN is recognised: its name and its commune (INSEE code,
+    else the city of its address), normalised."""
+    return fold(name), commune or fold(city)
 
 
 def _aliases(table: Mapping[str, Iterable[str]]) -> dict[str, str]:
@@ -384,6 +390,16 @@ def _organisation(
         problems.extend(territories().validate_territory(**asdict(territory)))
     postcode = _code(values.get("postcode", ""), 5) or ""
     address = PostalAddress(values.get("street", ""), postcode, city)
+    limits = (
+        (address.street, 200, "adresse trop longue"),
+        (address.postcode, 10, "code postal trop long"),
+        (address.city, 100, "ville trop longue"),
+    )  # the columns' sizes
+    problems.extend(
+        f"{too_long} ({longest} caractères au plus)"
+        for value, longest, too_long in limits
+        if len(value) > longest
+    )
     row = OrganisationRow(line, name, kind, siren, address, territory)
     if siren:
         _once(("siren", siren), line, seen, "SIREN déjà présent ligne {}", problems)

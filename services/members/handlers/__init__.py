@@ -10,6 +10,8 @@ from services.members.handlers.correspondents import (
     list_correspondents,
 )
 from services.members.handlers.imports import (
+    FileSource,
+    import_organisations,
     import_people,
 )
 from services.members.handlers.memberships import (
@@ -45,6 +47,7 @@ from services.members.handlers.people import (
 from services.members.store import UowFactory
 
 __all__ = [
+    "FileSource",
     "MembershipRules",
     "UowFactory",
     "add_affiliation",
@@ -59,6 +62,7 @@ __all__ = [
     "get_membership",
     "get_organisation",
     "get_person",
+    "import_organisations",
     "import_people",
     "join_network",
     "leave_network",
