@@ -161,3 +161,32 @@ class TestImportFileLimits:
         assert small.status_code == 200  # a file of people is no list of organisations
         assert small.json()["refused"] is True
         assert files_left == []
+
+    async def test_answers_a_file_whose_every_row_is_wrong_listing_the_first_problems(
+        self, tmp_path, nats_server
+    ):
+        lines = ["Prénom;Nom;Courriel"] + [f"Léa;Roux-{i};lea.roux.{i}@" for i in range(30_000)]
+        data = "\r\n".join(lines).encode()
+        async with (
+            running(
+                build_members(
+                    members_settings(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}", nats_server.url)
+                )
+            ),
+            gateway(f"sqlite+aiosqlite:///{tmp_path / 'g.db'}", nats_server.url) as client,
+        ):
+            store: StaffStore = client.app.state.staff  # type: ignore[attr-defined]
+            staff = {
+                "Authorization": f"Bearer {await store.add(unique_email(), Role.STAFF)}",
+                "content-type": "text/csv",
+            }
+            answer = await client.post("/api/v1/people/import", content=data, headers=staff)
+
+        report = answer.json()
+        assert answer.status_code == 200, answer.text
+        assert report["summary"] == "30\u202f000 lignes lues, 0 valide, 30\u202f000 en erreur"
+        listed = [e["line"] for e in report["errors"]]
+        assert listed == list(range(2, 2 + len(listed)))  # the first ones, in order
+        assert len(listed) + report["errors_not_listed"] == 30_000
+        assert report["errors_not_listed"] > 0
+        assert report["errors"][0]["reason"] == "adresse e-mail invalide « lea.roux.0@ »"
