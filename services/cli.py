@@ -110,7 +110,7 @@ def cmd_provision(args: argparse.Namespace) -> int:
     from services.runtime.settings import NatsSettings
 
     asyncio.run(provision_streams(NatsSettings()))
-    print("streams provisioned")
+    print("streams and files bucket provisioned")
     return 0
 
 

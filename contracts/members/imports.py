@@ -1,4 +1,4 @@
-"""Messages about imports of people."""
+"""Messages about imports of people and organisations from CSV files."""
 
 from __future__ import annotations
 
@@ -11,21 +11,43 @@ from contracts.base import (
     Reply,
 )
 
+_FILE = (
+    "Name of the uploaded file in the JetStream object store bucket RESO_FILES (the gateway "
+    "streams it there); members deletes it once read, the bucket's TTL otherwise."
+)
 
-class ImportPeopleV1(Command):
-    """Import people from a CSV file as French offices produce them (staff).
 
-    ``dry_run`` only reports. Otherwise valid rows are applied idempotently: a row whose e-mail
-    is already known changes nothing, so importing the same file twice creates no duplicate.
-    Imported people get no welcome e-mail (they did not sign up themselves). The file travels in
-    the message: keep it under the NATS payload limit (1 MB by default, about 8,000 short rows).
+class ImportPeopleV2(Command):
+    """Import people from a CSV file as French offices produce them (staff, through the gateway).
+
+    ``dry_run`` only reports. Otherwise valid rows are applied idempotently, in one transaction:
+    a row whose e-mail is already known changes nothing, so importing the same file twice
+    creates no duplicate. Imported people get no welcome e-mail (they did not sign up
+    themselves). Replaces ``ImportPeopleV1``, which carried the file in the message and so was
+    limited by the NATS payload size; the file now travels through the object store.
     """
 
-    subject: ClassVar[str] = "rpc.members.people.import.v1"
+    subject: ClassVar[str] = "rpc.members.people.import.v2"
 
-    csv_base64: str = Field(description="The file's bytes, base64-encoded.")
+    file: str = Field(min_length=1, max_length=255, description=_FILE)
     dry_run: bool = True
-    by: str
+    by: str = Field(description="E-mail of the staff account that asked.")
+
+
+class ImportOrganisationsV1(Command):
+    """Import organisations from a CSV file (staff, through the gateway).
+
+    ``dry_run`` only reports. Otherwise valid rows are applied idempotently, in one transaction:
+    a row matches an existing organisation on its SIREN or, without a SIREN, on its normalised
+    name and commune, and then changes nothing; each organisation created gets the default
+    college of its kind and emits ``reso.members.organisation.created.v1``.
+    """
+
+    subject: ClassVar[str] = "rpc.members.organisations.import.v1"
+
+    file: str = Field(min_length=1, max_length=255, description=_FILE)
+    dry_run: bool = True
+    by: str = Field(description="E-mail of the staff account that asked.")
 
 
 class ImportProblemV1(BaseModel):
@@ -36,9 +58,14 @@ class ImportProblemV1(BaseModel):
 
 
 class ImportReportV1(Reply):
-    """What an import found and did; ``errors`` lists every refused row with its line."""
+    """What an import found and did; ``errors`` lists every refused row with its line.
 
-    subject: ClassVar[str] = "rpc.members.people.import.v1"
+    The reply must fit in one NATS message: when a file has so many problems that their list
+    would not, the first ones are listed and the others counted in ``errors_not_listed`` and
+    ``warnings_not_listed`` (the summary counts them all).
+    """
+
+    subject: ClassVar[str] = "rpc.members.people.import.v2"
 
     summary: str
     encoding: str
@@ -52,3 +79,5 @@ class ImportReportV1(Reply):
     dry_run: bool
     created: int = 0
     already_known: int = 0
+    errors_not_listed: int = Field(default=0, description="Errors left out of ``errors``.")
+    warnings_not_listed: int = Field(default=0, description="Warnings left out of ``warnings``.")

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.gateway import errors
 from services.gateway.api import (
+    correspondents,
     governance,
     health,
     memberships,
@@ -79,6 +80,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.engine = engine
     app.state.broker = bus.broker
     app.state.rpc = RpcClient(bus.broker, timeout=settings.nats.rpc_timeout_seconds)
+    app.state.files = bus.files
     app.state.staff = StaffStore(engine)
     app.state.person_sessions = PersonSessions(engine, timedelta(hours=settings.session_hours))
     errors.install(app)
@@ -89,6 +91,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(memberships.router)
     app.include_router(networks.router)
     app.include_router(governance.router)
+    app.include_router(correspondents.router)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.mount(

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
+from services.runtime.errors import DomainError, Unavailable
 from services.runtime.logging import get_logger
 from services.runtime.rpc import RpcError
 
@@ -20,6 +21,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "not_found": 404,
     "conflict": 409,
     "gone": 410,  # a personal link that expired or was already used
+    "too_large": 413,
     "unauthorized": 401,
     "forbidden": 403,
     "unavailable": 503,
@@ -105,8 +107,15 @@ def install(app: FastAPI) -> None:
             headers=headers,
         )
 
+    @app.exception_handler(DomainError)
+    async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(
+            status_code=STATUS_BY_CODE.get(exc.code, 422), content=_body(exc.code, exc.message)
+        )
+
     @app.exception_handler(SQLAlchemyError)
     @app.exception_handler(OSError)
+    @app.exception_handler(Unavailable)
     async def on_unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.warning("gateway dependency failed", error=repr(exc))
         return JSONResponse(

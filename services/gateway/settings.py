@@ -17,3 +17,13 @@ class GatewaySettings(ServiceSettings):
     session_hours: float = Field(
         default=12, gt=0, description="How long a personal-space session opened by a link lasts."
     )
+    upload_max_bytes: int = Field(
+        default=10_000_000,
+        gt=0,
+        description="Largest file an import accepts, in bytes; above it the answer is 413.",
+    )
+    import_seconds_per_mb: float = Field(
+        default=30,
+        gt=0,
+        description="How long an import may take per MB of file, on top of 60 s (RPC timeout).",
+    )

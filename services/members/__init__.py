@@ -1,12 +1,14 @@
-"""members: people and organisations, memberships and dues, affiliations, thematic networks,
-governance (mandates, meetings, quorum), consent and erasure, imports.
+"""members: people and organisations (profiles, archive, search, audit log), memberships and dues,
+affiliations, thematic networks and their local correspondents, governance (mandates, meetings,
+quorum), self-service (personal links, personal space, export), consent and erasure, imports.
 
-Owns the MEMBERS stream and its database. Answers ``rpc.members.person.*``,
-``rpc.members.organisation.*``, ``rpc.members.membership.*``, ``rpc.members.affiliation.add.v1``,
-``rpc.members.access.check.v1``, ``rpc.members.network.*``, ``rpc.members.people.import.v1``,
-``rpc.members.mandate.*``, ``rpc.members.meeting.*``, ``rpc.members.presence.*``,
-``rpc.members.proxy.*`` and ``rpc.members.health.check.v1``. Emits
-``reso.members.member.registered.v1``, ``.person.erased.v1``, ``.organisation.created.v1``,
-``.membership.activated/.lapsed/.renewed.v1`` and ``.network.joined/.left.v1``; governance emits
-no events. A worker runs the membership calendar.
+Owns the MEMBERS stream and its database. Answers ``rpc.members.*`` (people, organisations,
+memberships, affiliations, access, networks, correspondents, governance, personal links, the
+personal space, the audit log, imports), ``rpc.members.person.export.v1`` and
+``rpc.members.health.check.v1``; imported files are read from (and deleted in) the RESO_FILES
+object store bucket. Emits ``reso.members.member.registered.v1``, ``.person.updated/.confirmed/
+.erased.v1``, ``.access_link.requested.v1``, ``.organisation.created/.updated.v1``,
+``.affiliation.changed.v1``, ``.membership.activated/.lapsed/.renewed.v1`` and
+``.network.joined/.left.v1``. A worker runs the membership calendar and erases sign-ups never
+confirmed.
 """

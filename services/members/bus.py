@@ -10,17 +10,22 @@ from contracts.members import (
     AddAffiliationV1,
     AffiliationChangedV1,
     AffiliationV1,
+    AppointCorrespondentV1,
     ArchiveOrganisationV1,
     ArchivePersonV1,
     AuditLogV1,
     CheckAccessV1,
+    CorrespondentsV1,
+    CorrespondentV1,
     CreateMandateV1,
     CreateMeetingV1,
     CreateOrganisationV1,
     CreatePersonV1,
     DecideNetworkRequestV1,
+    EndCorrespondentV1,
     EndMandateV1,
     ErasePersonV1,
+    FindCorrespondentsV1,
     GetAuditLogV1,
     GetMeetingV1,
     GetMembershipV1,
@@ -28,10 +33,12 @@ from contracts.members import (
     GetPersonSpaceV1,
     GetPersonV1,
     GetRosterV1,
-    ImportPeopleV1,
+    ImportOrganisationsV1,
+    ImportPeopleV2,
     ImportReportV1,
     JoinNetworkV1,
     LeaveNetworkV1,
+    ListCorrespondentsV1,
     ListMandatesV1,
     ListNetworksV1,
     ListPersonMandatesV1,
@@ -78,6 +85,7 @@ from contracts.members import (
     RosterV1,
     SearchOrganisationsV1,
     SearchPeopleV1,
+    TerritoryCorrespondentsV1,
     UpdateAffiliationV1,
     UpdateOrganisationV1,
     UpdatePersonV1,
@@ -178,9 +186,13 @@ def register(
     async def network_roster(query: GetRosterV1) -> RosterV1:
         return await handlers.network_roster(query, uow)
 
-    @bus.rpc(ImportPeopleV1.subject, description=ImportPeopleV1.__doc__)
-    async def import_people(command: ImportPeopleV1) -> ImportReportV1:
-        return await handlers.import_people(command, uow)
+    @bus.rpc(ImportPeopleV2.subject, description=ImportPeopleV2.__doc__)
+    async def import_people(command: ImportPeopleV2) -> ImportReportV1:
+        return await handlers.import_people(command, uow, bus.files)
+
+    @bus.rpc(ImportOrganisationsV1.subject, description=ImportOrganisationsV1.__doc__)
+    async def import_organisations(command: ImportOrganisationsV1) -> ImportReportV1:
+        return await handlers.import_organisations(command, uow, bus.files)
 
     @bus.rpc(OverrideMembershipV1.subject, description=OverrideMembershipV1.__doc__)
     async def override_membership(command: OverrideMembershipV1) -> MembershipV1:
@@ -293,3 +305,19 @@ def register(
     @bus.rpc("rpc.members.person.export.v1", description=ExportPersonDataV1.__doc__)
     async def export_person_data(query: ExportPersonDataV1) -> PersonDataV1:
         return await handlers.export_person_data(query, uow)
+
+    @bus.rpc(AppointCorrespondentV1.subject, description=AppointCorrespondentV1.__doc__)
+    async def appoint_correspondent(command: AppointCorrespondentV1) -> CorrespondentV1:
+        return await handlers.appoint_correspondent(command, uow)
+
+    @bus.rpc(EndCorrespondentV1.subject, description=EndCorrespondentV1.__doc__)
+    async def end_correspondent(command: EndCorrespondentV1) -> CorrespondentV1:
+        return await handlers.end_correspondent(command, uow)
+
+    @bus.rpc(ListCorrespondentsV1.subject, description=ListCorrespondentsV1.__doc__)
+    async def list_correspondents(query: ListCorrespondentsV1) -> CorrespondentsV1:
+        return await handlers.list_correspondents(query, uow)
+
+    @bus.rpc(FindCorrespondentsV1.subject, description=FindCorrespondentsV1.__doc__)
+    async def find_correspondents(query: FindCorrespondentsV1) -> TerritoryCorrespondentsV1:
+        return await handlers.find_correspondents(query, uow)

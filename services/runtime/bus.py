@@ -33,6 +33,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from contracts import subjects
 from contracts.base import DeadLetterV1, ErrorBody, ErrorReply, Event
 from services.runtime.errors import DomainError, Unavailable
+from services.runtime.files import Files, provision_files
 from services.runtime.logging import get_logger
 from services.runtime.settings import NatsSettings
 
@@ -225,6 +226,7 @@ class Bus:
         self.dead_letters = DeadLetters(self.broker, service)
         self.broker.add_middleware(reliability_middleware(service, settings, self.dead_letters))
         self.publishers: dict[str, LogicPublisher] = {}
+        self.files = Files(self.broker)
 
     def rpc(self, subject: str, *, description: str | None = None) -> Any:
         """Decorator: answer requests on ``subject`` (queue group shared by the replicas).
@@ -276,7 +278,8 @@ class Bus:
 
 
 async def provision_streams(settings: NatsSettings) -> None:
-    """Create or update every reso stream (idempotent). Safe to run from several processes."""
+    """Create or update every reso stream, and the files bucket (idempotent). Safe to run from
+    several processes."""
     connection = await nats.connect(
         settings.servers,
         user=settings.user,
@@ -312,5 +315,6 @@ async def provision_streams(settings: NatsSettings) -> None:
                 await js.add_stream(config)
             else:
                 await js.update_stream(config)
+        await provision_files(js, settings)
     finally:
         await connection.close()

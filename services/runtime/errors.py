@@ -29,6 +29,12 @@ class InvalidInput(DomainError):
     code = "invalid"
 
 
+class TooLarge(DomainError):
+    """More data than a limit allows (a file above the upload size limit)."""
+
+    code = "too_large"
+
+
 class Unavailable(Exception):
     """A dependency is down (database, NATS, SMTP). Transient: the message is retried later."""
 

@@ -37,6 +37,11 @@ class NatsSettings(BaseSettings):
     publish_timeout_seconds: float = Field(
         default=5, gt=0, description="How long a JetStream publish waits for its ack."
     )
+    files_ttl_seconds: float = Field(
+        default=3600,
+        gt=0,
+        description="How long an uploaded file not yet read stays in the RESO_FILES bucket.",
+    )
     user: str | None = Field(default=None, description="NATS user, if the server requires one.")
     password: SecretStr | None = Field(default=None, description="NATS password.")
 

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
@@ -20,6 +21,7 @@ from services.members.store import MembersUnitOfWork, contract_mapper
 from services.members.store import reliability as members_reliability
 from services.newsletters.settings import NewslettersSettings
 from services.runtime.db import session_factory
+from services.runtime.files import FILES_BUCKET
 from services.runtime.migrations import upgrade
 from services.runtime.service import ServiceApp
 from services.runtime.settings import CentreSettings, NatsSettings
@@ -150,13 +152,32 @@ def payload(message: Any) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def gateway(database_url: str, nats_url: str) -> AsyncIterator[httpx.AsyncClient]:
+async def gateway(
+    database_url: str, nats_url: str, **overrides: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway app over ASGI; ``overrides`` are further ``GatewaySettings`` fields."""
     await upgrade("gateway", database_url)
     app = create_app(
-        GatewaySettings(database_url=database_url, nats=nats_settings(nats_url), centre=CENTRE)
+        GatewaySettings(
+            database_url=database_url, nats=nats_settings(nats_url), centre=CENTRE, **overrides
+        )
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
+
+
+async def stored_files(nats_url: str) -> list[str]:
+    """Names of the files waiting in the RESO_FILES object store bucket (deleted ones aside)."""
+    async with asyncio.timeout(30):
+        connection = await nats.connect(nats_url)
+        try:
+            store = await connection.jetstream().object_store(FILES_BUCKET)
+            try:
+                return [info.name for info in await store.list(ignore_deletes=True)]
+            except NotFoundError:  # nats-py's answer for an empty bucket
+                return []
+        finally:
+            await connection.close()

@@ -133,6 +133,7 @@ class TestErrorTable:
             ("invalid", 422),
             ("rule_violated", 422),
             ("conflict", 409),
+            ("too_large", 413),
             ("unavailable", 503),
             ("internal", 502),
         ],

@@ -23,6 +23,7 @@ from services.members.domain.imports import (
     PersonRow,
     RowError,
     fold,
+    name_key,
     parse_organisations,
     parse_people,
 )
@@ -208,7 +209,7 @@ class TestHeaders:
             "first_name": "Anne",
             "last_name": "Durand",
             "email": "anne.durand@exemple.fr",
-            "phone": "+44 20 7946 0000",
+            "phone": "+442079460000",
             "title": "Cheffe de projet",
             "organisation_name": "Ville de Rennes",
             "organisation_siren": RENNES_SIREN,
@@ -397,19 +398,29 @@ class TestPeopleRows:
             ("612345678", "+33612345678"),
             ("0262 12 34 56", "+262262123456"),
             ("0692 12 34 56", "+262692123456"),
-            ("0596 12 34 56", "+596596123456"),
-            ("+44 20 7946 0000", "+44 20 7946 0000"),
-            ("poste 1234", "poste 1234"),
+            ("0596 61 23 45", "+596596612345"),
+            ("+44 20 7946 0000", "+442079460000"),
             ("", ""),
         ],
     )
-    def test_writes_a_french_phone_number_in_international_form_and_keeps_others(
+    def test_writes_a_phone_number_in_international_form(
         self, typed: str, stored: str
     ) -> None:
         header = [*PEOPLE_HEADER, "Téléphone"]
         data = people(["Anne", "Durand", "a.durand@exemple.fr", typed], header=header)
 
         assert parse_people(data).rows[0].phone == stored
+
+    def test_imports_a_row_whose_phone_cannot_be_a_number_without_it_and_says_so(self) -> None:
+        header = [*PEOPLE_HEADER, "Téléphone"]
+        data = people(["Anne", "Durand", "a.durand@exemple.fr", "poste 1234"], header=header)
+
+        report = parse_people(data)
+
+        assert report.rows[0].phone == ""
+        assert [(w.line, w.reason) for w in report.warnings] == [
+            (2, "téléphone « poste 1234 » non reconnu : importé sans téléphone")
+        ]
 
     def test_checks_the_siren_and_commune_of_a_person(self) -> None:
         header = [*PEOPLE_HEADER, "SIREN de la structure", "Commune"]
@@ -756,6 +767,24 @@ class TestOrganisationRows:
             (2, "la commune 44109 (Nantes) n'est pas membre de l'EPCI 243500139"),
             (2, "le QPV QN03502M (Villejean) n'est pas dans la commune 44109"),
         ]
+
+    def test_refuses_an_address_longer_than_the_register_keeps(self) -> None:
+        header = ["Nom", "Type", "Adresse", "Code postal", "Ville"]
+        row = ["Centre social", "Centre social", "r" * 201, "3" * 11, "V" * 101]
+
+        assert errors(parse_organisations(organisations(row, header=header))) == [
+            (2, "adresse trop longue (200 caractères au plus)"),
+            (2, "code postal trop long (10 caractères au plus)"),
+            (2, "ville trop longue (100 caractères au plus)"),
+        ]
+
+    def test_recognises_a_stored_organisation_by_the_same_key_as_a_row(self) -> None:
+        header = ["Nom", "Type", "Ville"]
+        data = organisations(["Association Ti Ar Vro", "Association", "Quimper"], header=header)
+
+        row = parse_organisations(data).rows[0]
+
+        assert name_key("ASSOCIATION TI-AR-VRO", None, "quimper") == row.name_key
 
 
 class TestSummary:

@@ -22,7 +22,10 @@ from services.members.domain.networks import (
     TerritoryKind,
     appoint_correspondent,
     correspondents_for,
+    end_appointments,
     join,
+    reference_territory,
+    repeated_appointment,
     roster,
     seeded_network,
 )
@@ -374,3 +377,85 @@ class TestCorrespondentsFor:
     def test_refuses_an_unknown_territory_level(self) -> None:
         with pytest.raises(InvalidInput, match="Niveau de territoire"):
             correspondents_for(OPEN.slug, ("region", "53"), ON, [])  # type: ignore[arg-type]
+
+
+class TestEndAppointment:
+    def test_ends_an_open_ended_appointment_on_the_day_given(self) -> None:
+        appointment = correspondent("commune", RENNES)
+
+        ended = appointment.ending(ON)
+
+        assert ended is not None and ended.until == ON and ended.id == appointment.id
+
+    def test_brings_a_later_end_forward(self) -> None:
+        appointment = correspondent("commune", RENNES, until=ON + timedelta(days=30))
+
+        ended = appointment.ending(ON)
+
+        assert ended is not None and ended.until == ON
+
+    def test_leaves_an_appointment_that_already_ends_by_then(self) -> None:
+        assert correspondent("commune", RENNES, until=ON).ending(ON + timedelta(days=1)) is None
+
+    def test_refuses_an_end_before_the_first_day(self) -> None:
+        with pytest.raises(InvalidInput, match="ne finit pas avant de commencer"):
+            correspondent("commune", RENNES).ending(APPOINTED - timedelta(days=1))
+
+
+class TestEndAppointmentsOnLeaving:
+    def test_ends_what_runs_that_day_and_withdraws_what_has_not_started(self) -> None:
+        person = uuid.uuid4()
+        running = correspondent("commune", RENNES, person_id=person)
+        future = correspondent("epci", RENNES_METROPOLE, since=ON + timedelta(1), person_id=person)
+
+        ended, withdrawn = end_appointments([running, future], ON)
+
+        assert [(a.id, a.until) for a in ended] == [(running.id, ON)]
+        assert withdrawn == [future]
+
+    def test_keeps_the_earlier_end_of_an_appointment_over_before(self) -> None:
+        over = correspondent("commune", RENNES, until=ON - timedelta(days=1))
+
+        assert end_appointments([over], ON) == ([], [])
+
+
+class TestRepeatedAppointment:
+    def test_recognises_the_same_appointment_sent_twice(self) -> None:
+        person = uuid.uuid4()
+        first = correspondent("commune", RENNES, person_id=person)
+        again = correspondent("commune", RENNES, person_id=person)
+
+        repeated = repeated_appointment(again, [first])
+
+        assert repeated is not None and repeated.id == first.id
+
+    def test_refuses_an_overlapping_appointment_for_the_same_territory(self) -> None:
+        person = uuid.uuid4()
+        first = correspondent("commune", RENNES, person_id=person)
+        later = correspondent("commune", RENNES, since=ON, person_id=person)
+
+        with pytest.raises(Conflict, match="déjà correspondante"):
+            repeated_appointment(later, [first])
+
+    def test_accepts_a_new_period_after_the_previous_one_ended(self) -> None:
+        person = uuid.uuid4()
+        first = correspondent("commune", RENNES, until=ON, person_id=person)
+        after = correspondent("commune", RENNES, since=ON + timedelta(days=1), person_id=person)
+
+        assert repeated_appointment(after, [first]) is None
+
+    def test_accepts_the_same_person_for_another_territory(self) -> None:
+        person = uuid.uuid4()
+        rennes = correspondent("commune", RENNES, person_id=person)
+        bruz = correspondent("commune", BRUZ, person_id=person)
+
+        assert repeated_appointment(bruz, [rennes]) is None
+
+
+class TestReferenceTerritory:
+    def test_gives_the_code_in_reference_form(self) -> None:
+        assert reference_territory("department", " 2a ") == ("department", "2A")
+
+    def test_refuses_an_unknown_commune(self) -> None:
+        with pytest.raises(InvalidInput, match="commune inconnue"):
+            reference_territory("commune", "75056")

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import Email, Siren
@@ -18,6 +18,8 @@ from contracts.members import (
     CreateOrganisationV1,
     GetAuditLogV1,
     GetOrganisationV1,
+    ImportOrganisationsV1,
+    ImportReportV1,
     OrganisationKind,
     OrganisationsFilter,
     OrganisationsPageV1,
@@ -28,6 +30,7 @@ from contracts.members import (
     UpdateOrganisationV1,
 )
 from services.gateway.api import Rpc, Staff
+from services.gateway.uploads import CSV_BODY, UploadedFiles, import_file
 
 router = APIRouter(prefix="/api/v1/organisations", tags=["organisations"])
 
@@ -122,6 +125,31 @@ async def create_organisation(
         CreateOrganisationV1(**body.model_dump(), created_by=staff.email), OrganisationV1
     )
     return _out(reply)
+
+
+@router.post(
+    "/import",
+    response_model=ImportReportV1,
+    summary="Import organisations from CSV (staff)",
+    openapi_extra=CSV_BODY,
+)
+async def import_organisations(
+    request: Request,
+    rpc: Rpc,
+    files: UploadedFiles,
+    staff: Staff,
+    dry_run: bool = True,
+) -> ImportReportV1:
+    """Send the CSV file as the request body (columns such as Nom, Type, SIREN, Adresse, Code
+    postal, Commune, Département, EPCI, QPV). ``dry_run=true`` (the default) only reports every
+    bad row with its line; ``dry_run=false`` adds the organisations not known yet (matched on
+    SIREN, else on name and commune)."""
+    return await import_file(
+        request,
+        rpc,
+        files,
+        lambda name: ImportOrganisationsV1(file=name, dry_run=dry_run, by=staff.email),
+    )
 
 
 @router.get("/{organisation_id}", response_model=Organisation, summary="Read (staff)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from datetime import date
 from typing import Annotated
@@ -23,7 +22,7 @@ from contracts.members import (
     ErasePersonV1,
     GetAuditLogV1,
     GetPersonV1,
-    ImportPeopleV1,
+    ImportPeopleV2,
     ImportReportV1,
     PeopleFilter,
     PeoplePageV1,
@@ -38,7 +37,7 @@ from contracts.members import (
     UpdatePersonV1,
 )
 from services.gateway.api import Rpc, Staff
-from services.gateway.errors import ApiError
+from services.gateway.uploads import CSV_BODY, UploadedFiles, import_file
 
 router = APIRouter(prefix="/api/v1/people", tags=["people"])
 affiliations_router = APIRouter(prefix="/api/v1/affiliations", tags=["people"])
@@ -120,25 +119,23 @@ async def create_person(body: NewPerson, rpc: Rpc, staff: Staff) -> PersonV1:
     "/import",
     response_model=ImportReportV1,
     summary="Import people from CSV (staff)",
-    openapi_extra={
-        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
-    },
+    openapi_extra=CSV_BODY,
 )
 async def import_people(
     request: Request,
     rpc: Rpc,
+    files: UploadedFiles,
     staff: Staff,
     dry_run: bool = True,
 ) -> ImportReportV1:
     """Send the CSV file as the request body. ``dry_run=true`` (the default) only reports every
     bad row with its line; ``dry_run=false`` adds the people not known yet (matched on e-mail)."""
-    data = await request.body()
-    if not data:
-        raise ApiError(422, "invalid", "Le fichier est vide.")
-    command = ImportPeopleV1(
-        csv_base64=base64.b64encode(data).decode(), dry_run=dry_run, by=staff.email
+    return await import_file(
+        request,
+        rpc,
+        files,
+        lambda name: ImportPeopleV2(file=name, dry_run=dry_run, by=staff.email),
     )
-    return await rpc.call(command, ImportReportV1, timeout=60)
 
 
 @router.get("/{person_id}", response_model=PersonV1, summary="Read a person (staff)")

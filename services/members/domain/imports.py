@@ -32,7 +32,8 @@ from pydantic import TypeAdapter, ValidationError
 from contracts.base import Siren
 from reference import territories
 from services.members.domain.organisations import PostalAddress, TerritoryCodes
-from services.members.domain.people import normalise_email
+from services.members.domain.people import normalise_email, normalise_phone
+from services.runtime.errors import InvalidInput
 
 if TYPE_CHECKING:
     from _csv import Reader as CsvReader
@@ -44,13 +45,6 @@ _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 _INSEE_LIKE = re.compile(r"^(\d{4,5}|2[AB]\d{3})$", re.IGNORECASE)
 _QPV_SEPARATORS = re.compile(r"[,;|\s]+")
-_PHONE_PUNCTUATION = re.compile(r"[\s.\-()/]")
-_OVERSEAS_PHONE = {  # national prefix (after the 0) → country code
-    **dict.fromkeys(("262", "263", "269", "639", "692", "693"), "262"),
-    **dict.fromkeys(("590", "690", "691"), "590"),
-    **dict.fromkeys(("594", "694"), "594"),
-    **dict.fromkeys(("596", "696", "697"), "596"),
-}
 _SIREN = TypeAdapter(Siren)
 _ATEXT = r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+"  # RFC 5322 3.2.3, as email-validator reads it
 _DOT_ATOM = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")
@@ -106,7 +100,7 @@ class OrganisationRow:
     @property
     def name_key(self) -> tuple[str, str]:
         """Name and commune (INSEE code, else city), normalised: the match without a SIREN."""
-        return fold(self.name), self.territory.commune or fold(self.address.city)
+        return name_key(self.name, self.territory.commune, self.address.city)
 
 
 @dataclass
@@ -146,6 +140,12 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
     bare = "".join(char for char in decomposed if not unicodedata.combining(char))
     return _NOT_ALNUM.sub(" ", bare).strip()
+
+
+def name_key(name: str, commune: str | None, city: str) -> tuple[str, str]:
+    """How an organisation without a SIREN is recognised: its name and its commune (INSEE code,
+    else the city of its address), normalised."""
+    return fold(name), commune or fold(city)
 
 
 def _aliases(table: Mapping[str, Iterable[str]]) -> dict[str, str]:
@@ -330,7 +330,11 @@ def _refuse(report: ImportReport[R], line: int, reason: str) -> ImportReport[R]:
 
 
 def _person(
-    line: int, values: dict[str, str], seen: dict[object, int], problems: list[str], _: list[str]
+    line: int,
+    values: dict[str, str],
+    seen: dict[object, int],
+    problems: list[str],
+    warnings: list[str],
 ) -> PersonRow:
     first_name, last_name = values.get("first_name", ""), values["last_name"]
     email = values["email"]
@@ -347,7 +351,9 @@ def _person(
     commune = _code(values.get("commune", ""), 5)
     if commune:
         problems.extend(territories().validate_territory(commune=commune))
-    phone, title = _phone(values.get("phone", "")), values.get("title", "")
+    phone, title = _phone(values.get("phone", ""), warnings), values.get("title", "")
+    if len(title) > 200:
+        problems.append("fonction trop longue (200 caractères au plus)")
     organisation = values.get("organisation_name", "")
     return PersonRow(line, first_name, last_name, email, phone, title, organisation, siren, commune)
 
@@ -384,6 +390,16 @@ def _organisation(
         problems.extend(territories().validate_territory(**asdict(territory)))
     postcode = _code(values.get("postcode", ""), 5) or ""
     address = PostalAddress(values.get("street", ""), postcode, city)
+    limits = (
+        (address.street, 200, "adresse trop longue"),
+        (address.postcode, 10, "code postal trop long"),
+        (address.city, 100, "ville trop longue"),
+    )  # the columns' sizes
+    problems.extend(
+        f"{too_long} ({longest} caractères au plus)"
+        for value, longest, too_long in limits
+        if len(value) > longest
+    )
     row = OrganisationRow(line, name, kind, siren, address, territory)
     if siren:
         _once(("siren", siren), line, seen, "SIREN déjà présent ligne {}", problems)
@@ -453,16 +469,14 @@ def _code(typed: str, width: int) -> str | None:
     return code or None
 
 
-def _phone(typed: str) -> str:
-    """A French number as +33…, an overseas one with its own country code; else as typed."""
-    digits = _PHONE_PUNCTUATION.sub("", typed)
-    if digits.startswith("+33") or digits.startswith("0033"):
-        digits = "0" + digits.removeprefix("+33").removeprefix("0033").removeprefix("0")
-    if len(digits) == 9 and digits.isdigit() and digits[0] != "0":
-        digits = "0" + digits  # Excel read the number as an integer and dropped the 0
-    if len(digits) != 10 or not digits.isdigit() or digits[0] != "0" or digits[1] == "0":
-        return typed
-    return f"+{_OVERSEAS_PHONE.get(digits[1:4], '33')}{digits[1:]}"
+def _phone(typed: str, warnings: list[str]) -> str:
+    """The number in international form; a number that cannot be one is left out, with a
+    warning (the row is still imported)."""
+    try:
+        return normalise_phone(typed)
+    except InvalidInput:
+        warnings.append(f"téléphone « {typed.strip()} » non reconnu : importé sans téléphone")
+        return ""
 
 
 def _number(value: int) -> str:

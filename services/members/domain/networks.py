@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal, get_args
@@ -253,6 +253,7 @@ class Correspondent:
     territory_code: str
     since: date
     until: date | None = None
+    id: uuid.UUID = field(default_factory=uuid.uuid4, compare=False)
 
     def __post_init__(self) -> None:
         if self.territory_kind not in get_args(TerritoryKind):
@@ -264,6 +265,19 @@ class Correspondent:
 
     def holds_on(self, on: date) -> bool:
         return self.since <= on and (self.until is None or on <= self.until)
+
+    def overlaps(self, other: Correspondent) -> bool:
+        """Whether the two periods share a day."""
+        return (other.until is None or self.since <= other.until) and (
+            self.until is None or other.since <= self.until
+        )
+
+    def ending(self, on: date) -> Correspondent | None:
+        """This appointment ending on ``on`` (included) at the latest; None when it already ends
+        by then, so ending it again changes nothing. ``on`` before ``since`` is refused."""
+        if self.until is not None and self.until <= on:
+            return None
+        return replace(self, until=on)
 
 
 def appoint_correspondent(
@@ -289,6 +303,46 @@ def appoint_correspondent(
     )
 
 
+def repeated_appointment(
+    appointment: Correspondent, existing: Iterable[Correspondent]
+) -> Correspondent | None:
+    """The same appointment made before (a repeated request), to answer with instead of adding
+    one; None when there is none. Another appointment of that person for that territory in that
+    network that overlaps the new one is a conflict: end it first."""
+    for other in existing:
+        same_place = (other.network_slug, other.person_id, other.territory_kind) == (
+            appointment.network_slug,
+            appointment.person_id,
+            appointment.territory_kind,
+        )
+        if not same_place or other.territory_code != appointment.territory_code:
+            continue
+        if (other.since, other.until) == (appointment.since, appointment.until):
+            return other
+        if other.overlaps(appointment):
+            raise Conflict(
+                "Cette personne est déjà correspondante locale pour ce territoire sur cette "
+                "période : mettez fin à sa nomination d'abord.",
+                appointment_id=str(other.id),
+            )
+    return None
+
+
+def end_appointments(
+    appointments: Iterable[Correspondent], on: date
+) -> tuple[list[Correspondent], list[Correspondent]]:
+    """What leaving a network, or being erased, does to a person's appointments: those under way
+    on ``on`` end that day, those not started yet are withdrawn. Returns (ended, withdrawn)."""
+    ended: list[Correspondent] = []
+    withdrawn: list[Correspondent] = []
+    for appointment in appointments:
+        if appointment.since > on:
+            withdrawn.append(appointment)
+        elif (shortened := appointment.ending(on)) is not None:
+            ended.append(shortened)
+    return ended, withdrawn
+
+
 def correspondents_for(
     network_slug: str,
     territory: tuple[TerritoryKind, str],
@@ -304,6 +358,11 @@ def correspondents_for(
         if found:
             return sorted(found, key=lambda c: (c.since, str(c.person_id)))
     return []
+
+
+def reference_territory(kind: TerritoryKind, code: str) -> tuple[TerritoryKind, str]:
+    """The territory with its code in reference form; InvalidInput when it is unknown."""
+    return kind, _levels(kind, code)[0][1][0]
 
 
 def _levels(kind: str, code: str) -> list[tuple[TerritoryKind, tuple[str, ...]]]:

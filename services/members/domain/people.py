@@ -3,6 +3,7 @@ e-mail normalisation, erasure."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,9 +28,16 @@ def normalise_email(email: str) -> str:
     return email.strip().casefold()
 
 
-# Numbers written the French way (0…) may belong to metropolitan France or to an overseas
-# territory with its own country code (0262… is La Réunion, +262).
-_FRENCH_REGIONS = ("FR", "RE", "GP", "MQ", "GF", "YT", "PM", "NC", "PF", "WF", "BL", "MF")
+# French overseas departments share the national numbering plan: dialled from France as 0262…,
+# they are +262 262… abroad. The library's metadata takes some of these national prefixes for
+# metropolitan numbers, so they are mapped here (ARCEP's plan), before it parses.
+_OVERSEAS = {
+    **dict.fromkeys(("262", "263", "269", "639", "692", "693"), "262"),  # La Réunion, Mayotte
+    **dict.fromkeys(("590", "690", "691"), "590"),  # Guadeloupe, Saint-Martin, Saint-Barthélemy
+    **dict.fromkeys(("594", "694"), "594"),  # Guyane
+    **dict.fromkeys(("596", "696", "697"), "596"),  # Martinique
+}
+_NOT_DIGIT = re.compile(r"[^0-9+]")
 
 
 def normalise_phone(typed: str) -> str:
@@ -40,14 +48,16 @@ def normalise_phone(typed: str) -> str:
     typed = typed.strip()
     if not typed:
         return ""
-    for region in _FRENCH_REGIONS:
-        try:
-            number = phonenumbers.parse(typed, region)
-        except phonenumbers.NumberParseException:
-            break
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    raise InvalidInput(f"Numéro de téléphone invalide : « {typed} ».", field="phone")
+    digits = _NOT_DIGIT.sub("", typed)
+    if len(digits) == 10 and digits[0] == "0" and digits[1:4] in _OVERSEAS:
+        digits = f"+{_OVERSEAS[digits[1:4]]}{digits[1:]}"
+    try:
+        number = phonenumbers.parse(digits if digits.startswith("+") else typed, "FR")
+    except phonenumbers.NumberParseException as error:
+        raise InvalidInput(f"Numéro de téléphone invalide : « {typed} ».", field="phone") from error
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput(f"Numéro de téléphone invalide : « {typed} ».", field="phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def default_college(kind: str) -> str:
@@ -264,7 +274,10 @@ def create(
         _check_college(college)
     person = Person(
         id=uuid.uuid4(),
-        first_name=_name(first_name, "first_name", "Le prénom") or "",
+        # A file may list a structure's contact without a first name; a person never signs so.
+        first_name=""
+        if source == "import" and not first_name.strip()
+        else _name(first_name, "first_name", "Le prénom") or "",
         last_name=_name(last_name, "last_name", "Le nom") or "",
         email=email.strip(),
         registered_at=now,

@@ -15,6 +15,12 @@ from services.members.handlers.access import (
 from services.members.handlers.audit import (
     get_audit_log,
 )
+from services.members.handlers.correspondents import (
+    appoint_correspondent,
+    end_correspondent,
+    find_correspondents,
+    list_correspondents,
+)
 from services.members.handlers.governance import (
     QuorumRules,
     create_mandate,
@@ -29,6 +35,8 @@ from services.members.handlers.governance import (
     withdraw_proxy,
 )
 from services.members.handlers.imports import (
+    FileSource,
+    import_organisations,
     import_people,
 )
 from services.members.handlers.memberships import (
@@ -75,12 +83,14 @@ from services.members.handlers.people import (
 from services.members.store import UowFactory
 
 __all__ = [
+    "FileSource",
     "MembershipRules",
     "QuorumRules",
     "SelfService",
     "UowFactory",
     "add_affiliation",
     "advance_memberships",
+    "appoint_correspondent",
     "archive_organisation",
     "archive_person",
     "check_access",
@@ -89,17 +99,21 @@ __all__ = [
     "create_organisation",
     "create_person",
     "decide_network_request",
+    "end_correspondent",
     "end_mandate",
     "erase_person",
     "export_person_data",
+    "find_correspondents",
     "get_audit_log",
     "get_meeting",
     "get_membership",
     "get_organisation",
     "get_person",
+    "import_organisations",
     "import_people",
     "join_network",
     "leave_network",
+    "list_correspondents",
     "list_mandates",
     "list_networks",
     "list_person_mandates",

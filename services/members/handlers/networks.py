@@ -16,6 +16,7 @@ from contracts.members import (
     RosterV1,
 )
 from services.members.domain import networks
+from services.members.handlers.correspondents import end_appointments_of
 from services.members.store import UowFactory
 from services.runtime.errors import NotFound
 
@@ -69,15 +70,20 @@ async def decide_network_request(
 async def leave_network(command: LeaveNetworkV1, uow: UowFactory) -> NetworkMembershipV1:
     network = networks.seeded_network(command.network_slug)
     async with uow() as work:
+        await work.correspondents.lock_member(network.slug, command.person_id)
         membership = await work.networks.get(network.slug, command.person_id)
         if membership is None:
             raise NotFound("Cette personne n'est pas dans ce réseau.", network=network.slug)
         status_before = membership.status
-        event = membership.leave(datetime.now(UTC), by=command.by)
+        now = datetime.now(UTC)
+        event = membership.leave(now, by=command.by)
         if membership.status is not status_before:
             await work.networks.save(membership)
             if event is not None:
                 work.record(event)
+            await end_appointments_of(
+                work, command.person_id, now.date(), network_slug=network.slug, by=command.by
+            )
             await work.commit()
     return _network_reply(membership)
 

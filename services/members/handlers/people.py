@@ -32,6 +32,7 @@ from services.members.domain import audit, consents, people
 from services.members.domain.access import THROTTLE, AccessLinkRequested, LinkSigner, Purpose
 from services.members.domain.memberships import Affiliation
 from services.members.domain.organisations import TerritoryCodes
+from services.members.handlers.correspondents import end_appointments_of
 from services.members.store import MembersUnitOfWork, UowFactory, territory_contract
 from services.runtime.errors import Conflict, NotFound
 from services.runtime.logging import get_logger
@@ -252,6 +253,7 @@ async def erase_person(command: ErasePersonV1, uow: UowFactory) -> PersonErasure
         if erased is not None:
             await work.people.save_erasure(person)
             await work.links.forget_person(person.id)
+            await end_appointments_of(work, person.id, now.date(), by=command.requested_by)
             await work.consents.forget_person(person.id)
             await work.audit.redact("person", str(person.id))
             await work.audit.add(

@@ -45,6 +45,7 @@ from services.members.domain.organisations import OrganisationChanged
 from services.members.domain.people import PersonChanged, PersonConfirmed
 from services.members.store.access import AccessLinkRepository, ConsentRepository
 from services.members.store.audit import AuditRepository
+from services.members.store.correspondents import CorrespondentRepository
 from services.members.store.governance import GovernanceRepository
 from services.members.store.memberships import AffiliationRepository, MembershipRepository
 from services.members.store.networks import NetworkRepository
@@ -273,6 +274,7 @@ class MembersUnitOfWork(UnitOfWork):
     governance: GovernanceRepository
     links: AccessLinkRepository
     consents: ConsentRepository
+    correspondents: CorrespondentRepository
 
     def _open(self) -> None:
         self.audit = AuditRepository(self.session)
@@ -280,6 +282,7 @@ class MembersUnitOfWork(UnitOfWork):
         self.consents = ConsentRepository(self.session)
         self.governance = GovernanceRepository(self.session)
         self.networks = NetworkRepository(self.session)
+        self.correspondents = CorrespondentRepository(self.session)
         self.memberships = MembershipRepository(self.session)
         self.affiliations = AffiliationRepository(self.session)
         self.people = PeopleRepository(self.session, reliability.outbox)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+import zlib
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.members import OrganisationsFilter
@@ -15,6 +16,8 @@ from services.members.domain import Organisation, PostalAddress, TerritoryCodes
 from services.members.domain.imports import fold
 from services.members.store.filters import organisation_conditions
 from services.members.store.schema import organisation_qpvs, organisations
+
+_IMPORT_LOCK = zlib.crc32(b"reso-members-organisations-import")
 
 
 def _row(organisation: Organisation) -> dict[str, Any]:
@@ -78,10 +81,60 @@ class OrganisationRepository:
         return uuid.UUID(found) if found else None
 
     async def add(self, organisation: Organisation) -> None:
+        await self.add_many([organisation])
+
+    async def add_many(self, added: list[Organisation]) -> None:
+        if not added:
+            return
         await self._session.execute(
-            insert(organisations).values(id=str(organisation.id), **_row(organisation))
+            insert(organisations), [{"id": str(o.id), **_row(o)} for o in added]
         )
-        await self._save_qpvs(organisation, new=True)
+        qpvs = [
+            {"organisation_id": str(o.id), "qpv_code": code}
+            for o in added
+            for code in o.territory.qpvs
+        ]
+        if qpvs:
+            await self._session.execute(insert(organisation_qpvs), qpvs)
+
+    async def lock_for_import(self) -> None:
+        """One import of organisations at a time on PostgreSQL, until this transaction ends: no
+        unique key holds name and commune, so two concurrent imports could both add one
+        (SQLite serialises units of work anyway)."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            await self._session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK}
+            )
+
+    async def known_sirens(self, sirens: list[str]) -> set[str]:
+        """Which of ``sirens`` already belong to an organisation."""
+        found: set[str] = set()
+        for start in range(0, len(sirens), 1000):
+            chunk = sirens[start : start + 1000]
+            rows = await self._session.execute(
+                select(organisations.c.siren).where(organisations.c.siren.in_(chunk))
+            )
+            found.update(siren for siren in rows.scalars() if siren)
+        return found
+
+    async def ids_by_siren(self, sirens: list[str]) -> dict[str, uuid.UUID]:
+        """The organisations of the register among ``sirens``, by SIREN."""
+        found: dict[str, uuid.UUID] = {}
+        for start in range(0, len(sirens), 1000):
+            rows = await self._session.execute(
+                select(organisations.c.siren, organisations.c.id).where(
+                    organisations.c.siren.in_(sirens[start : start + 1000])
+                )
+            )
+            found.update({row.siren: uuid.UUID(row.id) for row in rows})
+        return found
+
+    async def names_and_places(self) -> list[tuple[str, str | None, str]]:
+        """Every organisation's name, commune and city: what recognises one without a SIREN."""
+        rows = await self._session.execute(
+            select(organisations.c.name, organisations.c.commune, organisations.c.city)
+        )
+        return [(row.name, row.commune, row.city) for row in rows]
 
     async def save(self, organisation: Organisation) -> None:
         await self._session.execute(

@@ -288,3 +288,21 @@ consents = Table(
     Column("source", String(32), nullable=False),
     Index("ix_consents_person", "person_id", "purpose"),
 )
+
+network_correspondents = Table(
+    "network_correspondents",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("network_slug", String(80), nullable=False),
+    Column("person_id", String(36), ForeignKey("people.id"), nullable=False, index=True),
+    Column("territory_kind", String(16), nullable=False),
+    Column("territory_code", String(9), nullable=False),
+    Column("since", Date, nullable=False),
+    Column("until", Date, nullable=True),
+    Column("appointed_at", UtcDateTime(), nullable=False),
+    Column("appointed_by", String(254), nullable=False),
+    Column("ended_by", String(254), nullable=True),
+    Index(
+        "ix_network_correspondents_territory", "network_slug", "territory_kind", "territory_code"
+    ),
+)
