@@ -403,9 +403,7 @@ class TestPeopleRows:
             ("", ""),
         ],
     )
-    def test_writes_a_phone_number_in_international_form(
-        self, typed: str, stored: str
-    ) -> None:
+    def test_writes_a_phone_number_in_international_form(self, typed: str, stored: str) -> None:
         header = [*PEOPLE_HEADER, "Téléphone"]
         data = people(["Anne", "Durand", "a.durand@exemple.fr", typed], header=header)
 
