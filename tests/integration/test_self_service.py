@@ -18,12 +18,15 @@ from services.members import handlers
 from services.members.app import build_app as build_members
 from services.members.app import self_service_of
 from services.members.store import access_links
+from services.newsletters.app import build_app as build_newsletters
 from tests.support.factories import sign_up_payload, unique_email
+from tests.support.mail import await_mail
 from tests.support.services import (
     LINK_SECRET,
     gateway,
     members_settings,
     members_uow,
+    newsletters_settings,
     payload,
     running,
     stream_messages,
@@ -359,6 +362,57 @@ class TestChangeAddress:
         assert not [
             e for e in events if e["purpose"] == "confirm_email" and e["email"] == other["email"]
         ]
+
+
+class TestDownloadMyData:
+    async def test_holds_what_every_service_keeps_about_the_person_and_nobody_else(
+        self, database, nats_server, mail_sink
+    ):
+        settings = members_settings(database("members"), nats_server.url)
+        newsletters = build_newsletters(
+            newsletters_settings(database("newsletters"), nats_server.url, mail_sink.port)
+        )
+        async with (
+            running(build_members(settings)) as members,
+            running(newsletters),
+            gateway(database("gateway"), nats_server.url) as site,
+        ):
+            site.members = members  # type: ignore[attr-defined]
+            site.nats_url = nats_server.url  # type: ignore[attr-defined]
+            other_id, _ = await signed_up(site)
+            person_id, person = await signed_in(site, first_name="Maëlle")
+            await site.patch("/api/v1/me", json={"title": "Coordinatrice PRE"})
+            await site.put("/api/v1/me/networks/programmes-de-reussite-educative")
+            await await_mail(mail_sink.directory, [person["email"]], settle=0.2)
+
+            anonymous = await _anonymous_get(site, "/api/v1/me/export")
+            exported = await site.get("/api/v1/me/export")
+
+        assert anonymous.status_code == 401
+        assert exported.status_code == 200
+        assert "attachment" in exported.headers["content-disposition"]
+        document = exported.json()
+        assert document["person_id"] == person_id
+        assert set(document["services"]) == {"members", "newsletters"}
+        members_part = document["services"]["members"]
+        assert members_part["person"]["first_name"] == "Maëlle"
+        assert members_part["person"]["title"] == "Coordinatrice PRE"
+        assert [c["purpose"] for c in members_part["consents"]] == ["signup"]
+        assert {e["action"] for e in members_part["audit_log"]} >= {"signed_up", "updated"}
+        assert "programmes-de-reussite-educative" in members_part["network_history"]
+        assert all("jeton" not in str(link) for link in members_part["links_mailed"])
+        mails = document["services"]["newsletters"]["mails"]
+        assert mails and {m["to"] for m in mails} == {person["email"]}
+        assert other_id not in exported.text
+
+
+async def _anonymous_get(site, path: str):
+    cookies = dict(site.cookies)
+    site.cookies.clear()
+    try:
+        return await site.get(path)
+    finally:
+        site.cookies.update(cookies)
 
 
 class TestEraseMyself:
