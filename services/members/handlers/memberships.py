@@ -336,7 +336,7 @@ async def renew_memberships(
             if name:
                 label += f" ({name})"
             if left:
-                skipped.append(f"{label} : archivé ou effacé, non renouvelé")
+                skipped.append(f"{label} : a quitté le registre (archivé ou effacé)")
                 continue
             try:
                 kind, population = await _member_kind(work, previous.member, None)
@@ -396,13 +396,17 @@ async def _renewal_contacts(
     flagged as its contacts; a person's to them."""
     if member.kind == "person":
         person = await work.people.get(member.id)
-        if person is None or not person.active:
+        if person is None or person.erased_at is not None:
             return None, (), True
         name = f"{person.first_name} {person.last_name}"
+        if person.archived_at is not None:
+            return name, (), True
         return name, (Recipient(person.id, name, person.email),), False
     organisation = await work.organisations.get(member.id)
-    if organisation is None or organisation.archived_at is not None:
+    if organisation is None:
         return None, (), True
+    if organisation.archived_at is not None:
+        return organisation.name, (), True
     recipients: list[Recipient] = []
     if organisation.email:
         recipients.append(Recipient(None, organisation.name, organisation.email))

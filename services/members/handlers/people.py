@@ -254,6 +254,7 @@ async def erase_person(command: ErasePersonV1, uow: UowFactory) -> PersonErasure
             await work.people.save_erasure(person)
             await work.links.forget_person(person.id)
             await end_appointments_of(work, person.id, now.date(), by=command.requested_by)
+            await work.governance.end_all(person.id, now.date())
             await work.consents.forget_person(person.id)
             await work.audit.redact("person", str(person.id))
             await work.audit.add(

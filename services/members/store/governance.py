@@ -113,6 +113,23 @@ class GovernanceRepository:
             update(mandates).where(mandates.c.id == str(mandate.id)).values(end=mandate.end)
         )
 
+    async def end_all(self, person_id: uuid.UUID, on: date) -> int:
+        """End every mandate of the person still running on ``on`` that day, and delete those
+        not started yet (erasure: they no longer sit anywhere). Returns how many changed."""
+        ended = await self._session.execute(
+            update(mandates)
+            .where(
+                mandates.c.person_id == str(person_id),
+                mandates.c.start <= on,
+                or_(mandates.c.end.is_(None), mandates.c.end > on),
+            )
+            .values(end=on)
+        )
+        future = await self._session.execute(
+            delete(mandates).where(mandates.c.person_id == str(person_id), mandates.c.start > on)
+        )
+        return int(ended.rowcount) + int(future.rowcount)  # type: ignore[attr-defined]
+
     async def get_mandate(self, mandate_id: uuid.UUID) -> Mandate | None:
         row = (
             await self._session.execute(select(mandates).where(mandates.c.id == str(mandate_id)))
