@@ -26,7 +26,6 @@ from contracts.members import (
     UpdateAffiliationV1,
     WaiveMembershipV1,
 )
-from reference import territories
 from services.members.domain import audit
 from services.members.domain.fees import FeeSchedule
 from services.members.domain.memberships import (
@@ -41,6 +40,7 @@ from services.members.domain.memberships import (
     is_covered,
     renewal_of,
 )
+from services.members.domain.organisations import population_of
 from services.members.handlers.people import affiliation_reply
 from services.members.store import MembersUnitOfWork, UowFactory
 from services.runtime.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -118,9 +118,8 @@ async def _member_kind(
         organisation = await work.organisations.get(member.id)
         if organisation is None:
             raise NotFound("Organisation introuvable.", organisation_id=str(member.id))
-        if population is None and organisation.territory.commune:
-            commune = territories().commune(organisation.territory.commune)
-            population = commune.population if commune else None
+        if population is None:
+            population = population_of(organisation.kind, organisation.territory)
         return organisation.kind, population
     person = await work.people.get(member.id)
     if person is None or person.erased_at is not None:
