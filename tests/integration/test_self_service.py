@@ -8,16 +8,19 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import nats
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from contracts.newsletters import SubscriptionCancelledV1, SubscriptionConfirmedV1
 from services.gateway.auth import SESSION_COOKIE
 from services.gateway.store import Role, StaffStore
 from services.members import handlers
 from services.members.app import build_app as build_members
 from services.members.app import self_service_of
 from services.members.store import access_links
+from services.members.store import consents as consents_table
 from services.newsletters.app import build_app as build_newsletters
 from tests.support.factories import sign_up_payload, unique_email
 from tests.support.mail import await_mail
@@ -330,6 +333,68 @@ class TestPersonalSpace:
         assert statuses["mediateurs-sante"] == "left"
         assert statuses["agents-de-l-etat-delegues-du-prefet"] == "requested"
         assert statuses["gusp"] is None
+
+
+class TestNewsletterConsents:
+    async def test_a_subscription_and_its_withdrawal_show_among_the_persons_consents(self, site):
+        person_id, person = await signed_in(site)
+        confirmed = SubscriptionConfirmedV1(
+            producer="newsletters",
+            centre="crpv-test",
+            subscription_id=uuid.uuid4(),
+            letter="la-minute-pop",
+            letter_name="La Minute Pop",
+            email=person["email"].upper(),
+            wording="Je veux recevoir La Minute Pop chaque mois.",
+            wording_version="2026-12",
+        )
+        cancelled = SubscriptionCancelledV1(
+            producer="newsletters",
+            centre="crpv-test",
+            subscription_id=confirmed.subscription_id,
+            letter="la-minute-pop",
+            letter_name="La Minute Pop",
+            email=person["email"],
+            person_id=uuid.UUID(person_id),
+            reason="one_click",
+        )
+        stranger = confirmed.model_copy(
+            update={"event_id": uuid.uuid4(), "email": unique_email("abonnee")}
+        )
+        connection = await nats.connect(site.nats_url)
+        js = connection.jetstream()
+        for event, msg_id in ((confirmed, "a"), (confirmed, "b"), (stranger, "c")):
+            await js.publish(
+                event.subject, event.model_dump_json().encode(), headers={"Nats-Msg-Id": msg_id}
+            )
+
+        async def consents():
+            space = (await site.get("/api/v1/me")).json()
+            return {c["purpose"]: c for c in space["consents"]}
+
+        subscribed = await wait_until(lambda: _having(consents(), "newsletter:la-minute-pop", True))
+        await js.publish(
+            cancelled.subject, cancelled.model_dump_json().encode(), headers={"Nats-Msg-Id": "d"}
+        )
+        withdrawn = await wait_until(lambda: _having(consents(), "newsletter:la-minute-pop", False))
+        await connection.close()
+        async with site.members.engine.connect() as db:
+            records = (
+                await db.execute(
+                    select(consents_table.c.person_id, consents_table.c.granted).where(
+                        consents_table.c.purpose == "newsletter:la-minute-pop"
+                    )
+                )
+            ).all()
+
+        assert subscribed["wording"] == "Je veux recevoir La Minute Pop chaque mois."
+        assert withdrawn["wording"] == "La Minute Pop : Désabonnement en un clic."
+        assert sorted(records) == [(person_id, False), (person_id, True)]  # once each
+
+
+async def _having(consents, purpose: str, granted: bool):
+    found = (await consents).get(purpose)
+    return found if found is not None and found["granted"] is granted else None
 
 
 class TestChangeAddress:
