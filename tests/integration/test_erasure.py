@@ -3,6 +3,8 @@ Afterwards no service database holds the person's e-mail address (both lanes).""
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import func, select
 
 from services.gateway.store import Role, StaffStore
@@ -47,8 +49,20 @@ class TestErasePerson:
             data_token = await staff_store.add(unique_email("data"), Role.DATA)
             auth = {"Authorization": f"Bearer {token}"}
             person_id = (await client.post("/api/v1/signup", json=payload)).json()["id"]
+            title = f"Médiatrice {uuid.uuid4().hex[:8]}"
+            changed = await client.patch(
+                f"/api/v1/people/{person_id}",
+                json={"phone": "02 99 87 76 65", "title": title},
+                headers=auth,
+            )
+            assert changed.status_code == 200, changed.text
+            traces = (address, "+33299877665", title)
             assert (await await_mail(mail_sink.directory, [address]))[address.lower()] == 1
-            before = {name: await find_text(url, address) for name, url in urls.items()}
+            before = {
+                (name, trace): await find_text(url, trace)
+                for name, url in urls.items()
+                for trace in traces
+            }
 
             anonymous = await client.delete(f"/api/v1/people/{person_id}")
             data_role = await client.delete(
@@ -58,17 +72,25 @@ class TestErasePerson:
             again = await client.delete(f"/api/v1/people/{person_id}", headers=auth)
             await wait_until(lambda: _mails_of(newsletters, person_id, expected=0))
             read = await client.get(f"/api/v1/people/{person_id}", headers=auth)
-            after = {name: await find_text(url, address) for name, url in urls.items()}
+            after = {
+                (name, trace): await find_text(url, trace)
+                for name, url in urls.items()
+                for trace in traces
+            }
             events = await stream_messages(
                 nats_server.url, "MEMBERS", "reso.members.person.erased.v1"
             )
             comeback = await client.post("/api/v1/signup", json=payload)
 
-        assert before["members"] and before["newsletters"], before  # the scan does find it
+        # The scan does find each trace where it was (the audit log holds them too).
+        assert {"people.email", "audit_log.changes"} <= set(before[("members", address)])
+        assert before[("newsletters", address)]
+        assert {"people.phone", "audit_log.changes"} <= set(before[("members", "+33299877665")])
+        assert {"people.title", "audit_log.changes"} <= set(before[("members", title)])
         assert (anonymous.status_code, data_role.status_code) == (401, 403)
         assert (erased.status_code, again.status_code) == (204, 204)
         assert read.status_code == 404
-        assert after == {name: [] for name in urls}
+        assert after == {key: [] for key in before}
         assert len(events) == 1 and address not in events[0].data.decode()
         assert comeback.status_code == 201 and comeback.json()["id"] != person_id
 
