@@ -537,6 +537,40 @@ class TestLinkPages:
         assert "Bonjour Inès" in space.text
         assert "Télécharger toutes mes données" in space.text
 
+    async def test_the_space_asks_for_a_link_signs_out_and_erases_with_its_own_forms(self, site):
+        _, person = await signed_up(site, first_name="Loïc")
+
+        anonymous = await site.get("/espace")
+        asked = await site.post("/espace/lien", data={"email": person["email"]})
+        token, _ = await link_for(site, LINKS, person["email"], purpose="sign_in")
+        await site.post("/espace/connexion", data={"jeton": token})
+        signed_in_page = await site.get("/espace")
+        out = await site.post("/espace/deconnexion")
+        signed_out_page = await site.get("/espace")
+        await site.post("/api/v1/me/link", json={"email": person["email"]})
+        unticked = await site.post("/espace/effacement", data={})
+        site.cookies.clear()
+
+        assert 'action="/espace/lien"' in anonymous.text
+        assert asked.status_code == 200 and "un lien vient d" in asked.text
+        assert "Bonjour Loïc" in signed_in_page.text
+        assert out.status_code == 303 and out.headers["location"] == "/espace"
+        assert "Bonjour" not in signed_out_page.text
+        assert unticked.status_code == 401  # signed out: nothing to erase from here
+
+    async def test_the_erase_form_erases_the_person_signed_in(self, site):
+        person_id, _ = await signed_in(site)
+        store: StaffStore = site.app.state.staff
+        staff = {"Authorization": f"Bearer {await store.add(unique_email(), Role.STAFF)}"}
+
+        unticked = await site.post("/espace/effacement", data={})
+        erased = await site.post("/espace/effacement", data={"confirm": "oui"})
+        read = await site.get(f"/api/v1/people/{person_id}", headers=staff)
+
+        assert unticked.status_code == 422 and "Cochez la case" in unticked.text
+        assert erased.status_code == 200 and "effacées" in erased.text
+        assert read.status_code == 404
+
     async def test_a_used_link_page_explains_in_french(self, site):
         _, person = await signed_up(site)
         await site.post("/api/v1/me/link", json={"email": person["email"]})

@@ -89,57 +89,6 @@ def _message(
     )
 
 
-@router.get("/espace/{kind}", response_class=HTMLResponse)
-async def link_page(kind: str, request: Request, jeton: str = "") -> Response:
-    if kind not in _LINKS:
-        return _message(request, "Page introuvable", "Cette page n'existe pas.", status=404)
-    if not jeton:
-        return _message(
-            request, "Lien incomplet", "Ce lien est incomplet : copiez-le en entier.", failed=True
-        )
-    _, title, explanation, button = _LINKS[kind]
-    return _page(
-        request,
-        "link.html.j2",
-        title=title,
-        explanation=explanation,
-        button=button,
-        action=f"/espace/{kind}",
-        token=jeton,
-    )
-
-
-@router.post("/espace/{kind}", response_class=HTMLResponse)
-async def follow_link(
-    kind: str, request: Request, rpc: Rpc, jeton: Annotated[str, Form()] = ""
-) -> Response:
-    if kind not in _LINKS:
-        return _message(request, "Page introuvable", "Cette page n'existe pas.", status=404)
-    purpose, title, _, _ = _LINKS[kind]
-    try:
-        redeemed = await rpc.call(RedeemAccessLinkV1(purpose=purpose, token=jeton), RedeemedLinkV1)
-    except RpcError as error:
-        status = {"gone": 410, "invalid": 422}.get(error.error.code, 503)
-        return _message(request, title, error.error.message, status=status, failed=True)
-    except ValueError:
-        return _message(request, title, "Ce lien n'est pas valide.", status=422, failed=True)
-    if purpose != "sign_in":
-        return _message(request, title, _DONE[purpose])
-    sessions: PersonSessions = request.app.state.person_sessions
-    session = await sessions.open(redeemed.person_id)
-    response = RedirectResponse("/espace", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        session.token,
-        expires=session.expires_at,
-        httponly=True,
-        samesite="lax",
-        secure=request.app.state.settings.centre.public_url.startswith("https://"),
-        path="/",
-    )
-    return response
-
-
 @router.get("/espace", response_class=HTMLResponse)
 async def space(request: Request, rpc: Rpc) -> Response:
     sessions: PersonSessions = request.app.state.person_sessions
@@ -196,4 +145,59 @@ async def erase(request: Request, rpc: Rpc, confirm: Annotated[str, Form()] = ""
     await sessions.close_all(person_id)
     response = _message(request, title, "Vos données ont été effacées. Au revoir.")
     response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# The link pages come last: ``/espace/{kind}`` would otherwise catch the space's own forms
+# (``/espace/lien``, ``/espace/deconnexion``, ``/espace/effacement``).
+
+
+@router.get("/espace/{kind}", response_class=HTMLResponse)
+async def link_page(kind: str, request: Request, jeton: str = "") -> Response:
+    if kind not in _LINKS:
+        return _message(request, "Page introuvable", "Cette page n'existe pas.", status=404)
+    if not jeton:
+        return _message(
+            request, "Lien incomplet", "Ce lien est incomplet : copiez-le en entier.", failed=True
+        )
+    _, title, explanation, button = _LINKS[kind]
+    return _page(
+        request,
+        "link.html.j2",
+        title=title,
+        explanation=explanation,
+        button=button,
+        action=f"/espace/{kind}",
+        token=jeton,
+    )
+
+
+@router.post("/espace/{kind}", response_class=HTMLResponse)
+async def follow_link(
+    kind: str, request: Request, rpc: Rpc, jeton: Annotated[str, Form()] = ""
+) -> Response:
+    if kind not in _LINKS:
+        return _message(request, "Page introuvable", "Cette page n'existe pas.", status=404)
+    purpose, title, _, _ = _LINKS[kind]
+    try:
+        redeemed = await rpc.call(RedeemAccessLinkV1(purpose=purpose, token=jeton), RedeemedLinkV1)
+    except RpcError as error:
+        status = {"gone": 410, "invalid": 422}.get(error.error.code, 503)
+        return _message(request, title, error.error.message, status=status, failed=True)
+    except ValueError:
+        return _message(request, title, "Ce lien n'est pas valide.", status=422, failed=True)
+    if purpose != "sign_in":
+        return _message(request, title, _DONE[purpose])
+    sessions: PersonSessions = request.app.state.person_sessions
+    session = await sessions.open(redeemed.person_id)
+    response = RedirectResponse("/espace", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        session.token,
+        expires=session.expires_at,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.centre.public_url.startswith("https://"),
+        path="/",
+    )
     return response
