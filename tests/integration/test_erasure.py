@@ -3,12 +3,16 @@ Afterwards no service database holds the person's e-mail address (both lanes).""
 
 from __future__ import annotations
 
+import json
 import uuid
+from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from services.gateway.store import Role, StaffStore
 from services.members.app import build_app as build_members
+from services.members.domain import register
+from services.members.store import reliability
 from services.newsletters.app import build_app as build_newsletters
 from services.newsletters.store import transactional_mails
 from services.platform import MIGRATED
@@ -19,6 +23,7 @@ from tests.support.scan import find_text
 from tests.support.services import (
     gateway,
     members_settings,
+    members_uow,
     newsletters_settings,
     running,
     stream_messages,
@@ -118,3 +123,56 @@ async def _mails_of(app, person_id: str, *, expected: int) -> bool:
             )
         ).scalar_one()
     return count == expected
+
+
+class TestErasureInTheOutbox:
+    async def test_forgets_the_person_and_keeps_others_mail_going(self, database, nats_server):
+        app = build_members(members_settings(database("members"), nats_server.url))
+        await upgrade("members", app.settings.database_url)
+        uow = members_uow(app)
+        person = register("Lou", "Tanguy", unique_email("lou"), datetime.now(UTC))
+        other = uuid.uuid4()
+        outbox = reliability.outbox
+
+        def row(subject: str, payload: dict[str, object], published: bool) -> dict[str, object]:
+            return {
+                "event_id": str(uuid.uuid4()),
+                "subject": subject,
+                "payload": json.dumps(payload),
+                "created_at": datetime.now(UTC),
+                "published_at": datetime.now(UTC) if published else None,
+            }
+
+        async with uow() as work:
+            await work.people.add(person)
+            await work.session.execute(
+                insert(outbox),
+                [
+                    row("reso.members.member.registered.v1", {"person_id": str(person.id)}, True),
+                    row("reso.members.person.updated.v1", {"person_id": str(person.id)}, False),
+                    row(
+                        "reso.members.membership.renewed.v1",
+                        {
+                            "member_id": str(other),
+                            "recipients": [
+                                {"person_id": None, "email": "mairie@example.org"},
+                                {"person_id": str(person.id), "email": person.email},
+                            ],
+                        },
+                        False,
+                    ),
+                ],
+            )
+            await work.commit()
+        async with uow() as work:
+            person.erase(datetime.now(UTC))
+            await work.people.save_erasure(person)
+            await work.commit()
+        async with app.engine.connect() as connection:
+            left = (await connection.execute(select(outbox.c.subject, outbox.c.payload))).all()
+        await app.engine.dispose()
+
+        assert [subject for subject, _ in left] == ["reso.members.membership.renewed.v1"]
+        assert json.loads(left[0][1])["recipients"] == [
+            {"person_id": None, "email": "mairie@example.org"}
+        ]

@@ -442,7 +442,7 @@ class TestAuditAndErasure:
         [change] = log.json()["entries"][1]["changes"]
         assert change == {"field": "present", "before": [], "after": [present]}
         assert [m["person_id"] for m in seated_tomorrow.json()["mandates"]] == [present]
-        assert [e["action"] for e in mandate_log.json()["entries"]] == ["created"]
+        assert [e["action"] for e in mandate_log.json()["entries"]] == ["created", "ended"]
 
 
 class TestConcurrentProxies:

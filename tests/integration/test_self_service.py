@@ -499,6 +499,19 @@ class TestEraseMyself:
         assert link.status_code == 202
 
 
+class TestStaffErasure:
+    async def test_ends_the_persons_sessions(self, site):
+        person_id, _ = await signed_in(site)
+        store: StaffStore = site.app.state.staff
+        staff = {"Authorization": f"Bearer {await store.add(unique_email(), Role.STAFF)}"}
+
+        before = await site.get("/api/v1/me")
+        await site.delete(f"/api/v1/people/{person_id}", headers=staff)
+        after = await site.get("/api/v1/me")
+
+        assert (before.status_code, after.status_code) == (200, 401)
+
+
 class TestUnconfirmedSignUps:
     async def test_are_erased_after_the_retention_period_and_confirmed_ones_stay(self, site):
         kept_id, _ = await signed_up(site)

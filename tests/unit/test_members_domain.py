@@ -223,3 +223,14 @@ class TestPopulationOf:
 
     def test_says_nothing_for_an_organisation_with_no_place(self) -> None:
         assert population_of("association", TerritoryCodes()) is None
+
+
+class TestChangeOwnProfile:
+    def test_a_person_changing_their_own_kind_stays_in_their_college(self) -> None:
+        person, _ = create(
+            first_name="Léa", last_name="Le Guen", email="l@example.org", now=NOW, source="staff"
+        )
+
+        person.change(Profile(kind="elected_official", keep_college=True), LATER)
+
+        assert (person.kind, person.college) == ("elected_official", "acteurs_territoriaux")

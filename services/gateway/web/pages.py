@@ -41,6 +41,13 @@ STATUSES = {
     "lapsed": "échue",
 }
 
+BODIES = {
+    "ag": "Assemblée générale",
+    "ca": "Conseil d'administration",
+    "bureau": "Bureau",
+    "comite_financeurs": "Comité des financeurs",
+}
+
 _LINKS = {
     "confirmation": (
         "confirm_signup",
@@ -103,7 +110,7 @@ async def space(request: Request, rpc: Rpc) -> Response:
             raise
         await sessions.close_all(person_id)
         return _page(request, "space.html.j2", space=None)
-    return _page(request, "space.html.j2", space=mine, statuses=STATUSES)
+    return _page(request, "space.html.j2", space=mine, statuses=STATUSES, bodies=BODIES)
 
 
 @router.post("/espace/lien", response_class=HTMLResponse)

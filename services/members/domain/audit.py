@@ -25,7 +25,6 @@ RecordType = Literal[
     "mandate",
     "meeting",
     "correspondent",
-    "consent",
 ]
 REDACTED = "[effacé]"
 SYSTEM = "système"
