@@ -14,13 +14,6 @@ from typing import Any
 
 SERVICE_NAMES = ("members", "events", "newsletters", "dataquartiers", "gateway")
 
-DEMO_PEOPLE = [
-    ("Camille", "Martin", "camille.martin@example.org"),
-    ("Yanis", "Le Goff", "yanis.legoff@example.org"),
-    ("Awa", "Diallo", "awa.diallo@example.org"),
-]
-
-
 SETTINGS_CLASSES = {
     "members": "services.members.settings:MembersSettings",
     "events": "services.events.settings:EventsSettings",
@@ -123,7 +116,9 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 async def _seed(env: dict[str, str]) -> None:
     """Load demo data through the services' own RPC (so it takes the same path as real use)."""
-    from contracts.members import PersonRegisteredReplyV1, RegisterPersonV1
+    from datetime import date
+
+    from services import demo
     from services.runtime.bus import Bus
     from services.runtime.rpc import RpcClient
     from services.runtime.settings import NatsSettings
@@ -134,13 +129,8 @@ async def _seed(env: dict[str, str]) -> None:
     broker = Bus("seed", NatsSettings(url=url) if url else NatsSettings()).broker
     await broker.connect()
     try:
-        rpc = RpcClient(broker, timeout=10)
-        for first, last, email in DEMO_PEOPLE:
-            await rpc.call(
-                RegisterPersonV1(first_name=first, last_name=last, email=email),
-                PersonRegisteredReplyV1,
-            )
-        print(f"reso: demo data loaded ({len(DEMO_PEOPLE)} people)", flush=True)
+        summary = await demo.load(RpcClient(broker, timeout=10), date.today())
+        print(f"reso: demo data loaded ({summary})", flush=True)
     finally:
         await broker.stop()
 

@@ -8,6 +8,7 @@ separate processes. Stopping it stops every child (gateway first, NATS last) and
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -90,6 +91,15 @@ class Platform:
 
     # --- start ----------------------------------------------------------------------------------
 
+    def _secret_key(self) -> str:
+        """The key members signs personal links with, kept in ``var/secret_key`` (readable by
+        its owner only) so links mailed before a restart still work after it."""
+        path = self.var / "secret_key"
+        if not path.exists():
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(32))
+        return path.read_text().strip()
+
     def start(self) -> None:
         self.var.mkdir(parents=True, exist_ok=True)
         (self.var / "log").mkdir(exist_ok=True)
@@ -103,6 +113,8 @@ class Platform:
             )
         self.gateway_url = f"http://{gateway_host}:{env['RESO_GATEWAY_PORT']}"
         env.setdefault("RESO_CENTRE_PUBLIC_URL", self.gateway_url)
+        if "RESO_MEMBERS_SECRET_KEY" not in env:
+            env["RESO_MEMBERS_SECRET_KEY"] = self._secret_key()
         for name in MIGRATED:
             key = f"RESO_{name.upper()}_DATABASE_URL"
             env.setdefault(key, f"sqlite+aiosqlite:///{self.var / f'{name}.db'}")

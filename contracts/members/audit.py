@@ -17,7 +17,6 @@ AuditedRecord = Literal[
     "mandate",
     "meeting",
     "correspondent",
-    "consent",
 ]
 
 

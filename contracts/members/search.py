@@ -20,7 +20,8 @@ class _Filter(BaseModel):
     q: str | None = Field(
         default=None,
         max_length=100,
-        description="Words that must all appear in the name or e-mail (case and accents ignored).",
+        description="Words that must all appear in the name and e-mail of a person, the name and "
+        "SIREN of an organisation (case and accents ignored).",
     )
     college: College | None = None
     region: str | None = Field(default=None, max_length=3, description="INSEE region code.")

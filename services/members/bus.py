@@ -95,6 +95,7 @@ from contracts.members import (
     WaiveMembershipV1,
     WithdrawProxyV1,
 )
+from contracts.newsletters import SubscriptionCancelledV1, SubscriptionConfirmedV1
 from services.members import handlers
 from services.runtime.bus import Bus
 
@@ -333,3 +334,17 @@ def register(
     @bus.rpc(FindCorrespondentsV1.subject, description=FindCorrespondentsV1.__doc__)
     async def find_correspondents(query: FindCorrespondentsV1) -> TerritoryCorrespondentsV1:
         return await handlers.find_correspondents(query, uow)
+
+    @bus.consumer(
+        SubscriptionConfirmedV1.subject,
+        description="Record the subscription as a consent of the person with that address.",
+    )
+    async def on_subscription_confirmed(event: SubscriptionConfirmedV1) -> None:
+        await handlers.on_subscription_changed(event, uow)
+
+    @bus.consumer(
+        SubscriptionCancelledV1.subject,
+        description="Record the withdrawal as a consent decision of the person with that address.",
+    )
+    async def on_subscription_cancelled(event: SubscriptionCancelledV1) -> None:
+        await handlers.on_subscription_changed(event, uow)

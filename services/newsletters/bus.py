@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contracts.base import ExportPersonDataV1, PersonDataV1
 from contracts.members import (
     AccessLinkRequestedV1,
     MemberRegisteredV1,
@@ -46,3 +47,7 @@ def register(bus: Bus, uow: handlers.UowFactory) -> None:
     )
     async def on_person_erased(event: PersonErasedV1) -> None:
         await handlers.on_person_erased(event, uow)
+
+    @bus.rpc("rpc.newsletters.person.export.v1", description=ExportPersonDataV1.__doc__)
+    async def export_person_data(query: ExportPersonDataV1) -> PersonDataV1:
+        return await handlers.export_person_data(query, uow)

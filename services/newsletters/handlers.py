@@ -11,6 +11,7 @@ from typing import Protocol
 import aiosmtplib
 from jinja2 import TemplateError
 
+from contracts.base import ExportPersonDataV1, PersonDataV1
 from contracts.members import (
     AccessLinkRequestedV1,
     MemberRegisteredV1,
@@ -226,3 +227,10 @@ async def send_next_mail(
         await work.mails.save(mail)
         await work.commit()
     return True
+
+
+async def export_person_data(query: ExportPersonDataV1, uow: UowFactory) -> PersonDataV1:
+    """Every e-mail newsletters owes or sent the person, for their own export."""
+    async with uow() as work:
+        mails = await work.mails.of_person(query.person_id)
+    return PersonDataV1(service="newsletters", data={"mails": mails})

@@ -153,6 +153,35 @@ class MailRepository:
             )
         )
 
+    async def of_person(self, person_id: uuid.UUID) -> list[dict[str, Any]]:
+        """What a person may see of the mails owed or sent to them (no link, no template data:
+        the links are credentials, and are gone once a mail is settled anyway)."""
+        rows = await self._session.execute(
+            select(
+                transactional_mails.c.kind,
+                transactional_mails.c.email,
+                transactional_mails.c.name,
+                transactional_mails.c.status,
+                transactional_mails.c.created_at,
+                transactional_mails.c.sent_at,
+                transactional_mails.c.message_id,
+            )
+            .where(transactional_mails.c.person_id == str(person_id))
+            .order_by(transactional_mails.c.created_at)
+        )
+        return [
+            {
+                "kind": row.kind,
+                "to": row.email,
+                "name": row.name,
+                "status": row.status,
+                "created_at": row.created_at.isoformat(),
+                "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+                "message_id": row.message_id,
+            }
+            for row in rows
+        ]
+
     async def erase_person(self, person_id: uuid.UUID) -> int:
         """Delete every mail owed or sent to the person, whatever its kind; returns how many."""
         result = await self._session.execute(

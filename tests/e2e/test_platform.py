@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,7 +23,7 @@ import pytest
 from services.platform import MIGRATED, Platform, UpSettings
 from tests.support.factories import sign_up_payload
 from tests.support.infra import free_port, run_sync
-from tests.support.mail import recipients, wait_for_mail
+from tests.support.mail import read_mails, recipients, wait_for_mail
 
 pytestmark = pytest.mark.e2e
 
@@ -245,9 +246,27 @@ class TestResoUpCommand:
             counts = wait_for_mail(mail, [person["email"]])
             assert counts[person["email"].lower()] == 1
             assert counts["camille.martin@example.org"] == 1  # demo data mailed once, not twice
+            if run == 1:
+                link_token = _confirmation_token(mail, person["email"])
+                key = tmp_path / "var" / "secret_key"
+                assert key.stat().st_mode & 0o777 == 0o600
+            else:  # a link mailed before the restart still works after it
+                confirmed = httpx.post(
+                    f"{base}/api/v1/me/confirmation", json={"token": link_token}, timeout=10
+                )
+                assert confirmed.status_code == 200, confirmed.text
 
             os.killpg(up.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
             rest, _ = up.communicate(timeout=90)
             assert up.returncode == 0, text + rest
             assert "reso: stopped." in rest
             assert _descendants(marker) == []
+
+
+def _confirmation_token(mail: Path, address: str) -> str:
+    """The ``jeton`` of the confirmation link in the welcome mail sent to ``address``."""
+    [welcome] = [m for m in read_mails(mail) if address in str(m["To"])]
+    text = welcome.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    match = re.search(r"jeton=([A-Za-z0-9_.\-]+)", text)
+    assert match, text
+    return match.group(1)

@@ -104,6 +104,14 @@ class TestAppointAndFindCorrespondents:
             ("Bruno", "epci", SINCE.isoformat(), None),
         ]
         assert [c["first_name"] for c in current.json()["correspondents"]] == ["Bruno"]
+        log = await client.get(
+            f"/api/v1/networks/{OPEN}/correspondents/{appointment['appointment_id']}/audit"
+        )
+        entries = log.json()["entries"]
+        assert [e["action"] for e in entries] == ["appointed", "ended"]
+        assert entries[1]["changes"] == [
+            {"field": "until", "before": None, "after": last_day.isoformat()}
+        ]
 
 
 class TestRefusedAppointments:

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -412,6 +413,36 @@ class TestMeetings:
         )
         assert accepted.status_code == 200
         assert unknown.status_code == 404
+
+
+class TestAuditAndErasure:
+    async def test_the_sheet_and_the_mandates_keep_who_changed_them_and_erasure_ends_a_seat(
+        self, database, nats_server
+    ):
+        async with governance(database, nats_server.url) as api:
+            present = await api.seat("ca", start="2024-06-20")
+            erased = await api.seat("ca", start="2024-06-20")
+            meeting = await api.meeting("ca")
+            await api.sign_in(meeting, present)
+            await api.sign_in(meeting, present)  # again: nothing changes, nothing logged
+            log = await api.client.get(f"{MEETINGS}/{meeting}/audit", headers=api.staff)
+            [mandate] = (
+                await api.client.get(f"/api/v1/people/{erased}/mandates", headers=api.staff)
+            ).json()["mandates"]
+            await api.client.delete(f"/api/v1/people/{erased}", headers=api.staff)
+            tomorrow = (date.today() + timedelta(days=1)).isoformat()
+            seated_tomorrow = await api.client.get(
+                MANDATES, params={"body": "ca", "on": tomorrow}, headers=api.staff
+            )
+            mandate_log = await api.client.get(
+                f"{MANDATES}/{mandate['mandate_id']}/audit", headers=api.staff
+            )
+
+        assert [e["action"] for e in log.json()["entries"]] == ["created", "presence_recorded"]
+        [change] = log.json()["entries"][1]["changes"]
+        assert change == {"field": "present", "before": [], "after": [present]}
+        assert [m["person_id"] for m in seated_tomorrow.json()["mandates"]] == [present]
+        assert [e["action"] for e in mandate_log.json()["entries"]] == ["created", "ended"]
 
 
 class TestConcurrentProxies:

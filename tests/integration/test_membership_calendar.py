@@ -21,14 +21,26 @@ from contracts.members import (
     RecordPaymentV1,
     WaiveMembershipV1,
 )
+from services.gateway.store import Role, StaffStore
 from services.members import handlers
 from services.members.app import build_app as build_members
 from services.members.app import membership_rules
 from services.members.domain.memberships import MemberRef
 from services.members.store import MembersUnitOfWork, contract_mapper, reliability
+from services.newsletters.app import build_app as build_newsletters
 from services.runtime.db import session_factory
 from services.runtime.rpc import RpcClient
-from tests.support.services import CENTRE, members_settings, running, stream_messages, wait_until
+from tests.support.factories import unique_email
+from tests.support.mail import await_mail, read_mails
+from tests.support.services import (
+    CENTRE,
+    gateway,
+    members_settings,
+    newsletters_settings,
+    running,
+    stream_messages,
+    wait_until,
+)
 
 STAFF = "tresorier@crpv.example.org"
 # Memberships are opened today, so their year is this one (the calendar respects decisions
@@ -163,3 +175,90 @@ class TestRenewalAndCalendar:
         assert sorted(json.loads(m.data)["member_id"] for m in lapsed) == sorted(
             str(o.organisation_id) for o in (paid_member, unpaid_member, departement)
         )
+
+
+class TestRenewalMails:
+    async def test_the_call_for_dues_reaches_the_organisation_its_contact_and_a_person_member(
+        self, database, nats_server, mail_sink
+    ):
+        members = build_members(members_settings(database("members"), nats_server.url))
+        newsletters = build_newsletters(
+            newsletters_settings(database("newsletters"), nats_server.url, mail_sink.port)
+        )
+        organisation_address = unique_email("contact-mairie")
+        async with (
+            running(members),
+            running(newsletters),
+            gateway(database("gateway"), nats_server.url) as client,
+        ):
+            store: StaffStore = client.app.state.staff  # type: ignore[attr-defined]
+            staff = {"Authorization": f"Bearer {await store.add(unique_email(), Role.STAFF)}"}
+
+            async def create(path: str, body: dict[str, object]) -> dict[str, object]:
+                response = await client.post(path, json=body, headers=staff)
+                assert response.status_code == 201, response.text
+                result: dict[str, object] = response.json()
+                return result
+
+            async def paid_year(member_type: str, member_id: object) -> None:
+                opened = await create(
+                    "/api/v1/memberships",
+                    {"member_type": member_type, "member_id": member_id, "year": THIS_YEAR},
+                )
+                waived = await client.post(
+                    f"/api/v1/memberships/{opened['membership_id']}/waiver",
+                    json={"reason": "test"},
+                    headers=staff,
+                )
+                assert waived.status_code == 200, waived.text
+
+            town = await create(
+                "/api/v1/organisations",
+                {
+                    "kind": "commune",
+                    "name": "Ville de Saint-Herblain",
+                    "territory": {"commune": "44162"},
+                    "email": organisation_address,
+                },
+            )
+            contact = await create(
+                "/api/v1/people",
+                {"first_name": "Paul", "last_name": "Gicquel", "email": unique_email("paul")},
+            )
+            await create(
+                f"/api/v1/people/{contact['person_id']}/affiliations",
+                {
+                    "organisation_id": town["id"],
+                    "role": "chargé de mission",
+                    "start": f"{THIS_YEAR}-01-01",
+                    "contact": True,
+                },
+            )
+            individual = await create(
+                "/api/v1/people",
+                {"first_name": "Rose", "last_name": "Le Bris", "email": unique_email("rose")},
+            )
+            left = await create(
+                "/api/v1/organisations", {"kind": "association", "name": "Association dissoute"}
+            )
+            for member_type, member in (
+                ("organisation", town["id"]),
+                ("person", individual["person_id"]),
+                ("organisation", left["id"]),
+            ):
+                await paid_year(member_type, member)
+            await client.post(f"/api/v1/organisations/{left['id']}/archive", headers=staff)
+
+            code, output = await _reso(
+                nats_server.url, "members", "renew", "--year", str(NEXT_YEAR)
+            )
+            addresses = [organisation_address, contact["email"], individual["email"]]
+            counts = await await_mail(mail_sink.directory, [str(a) for a in addresses])
+            mails = [m for m in read_mails(mail_sink.directory) if "cotisation" in m["Subject"]]
+
+        assert code == 0, output
+        assert "2 memberships opened" in output
+        assert "skipped: organisation" in output and "Association dissoute" in output
+        assert [counts[str(a).lower()] for a in addresses] == [1, 1, 1]
+        assert len(mails) == 3
+        assert all(str(NEXT_YEAR) in m["Subject"] for m in mails)

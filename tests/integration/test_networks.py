@@ -27,7 +27,8 @@ class TestNetworks:
             gateway(database("gateway"), nats_server.url) as client,
         ):
             store: StaffStore = client.app.state.staff  # type: ignore[attr-defined]
-            staff = {"Authorization": f"Bearer {await store.add(unique_email(), Role.STAFF)}"}
+            staff_email = unique_email("staff")
+            staff = {"Authorization": f"Bearer {await store.add(staff_email, Role.STAFF)}"}
             people = []
             for first_name in ("Aïcha", "Bruno", "Chloé"):
                 payload = sign_up_payload(first_name=first_name)
@@ -69,6 +70,7 @@ class TestNetworks:
             left_events = await wait_until(
                 lambda: stream_messages(nats_server.url, "MEMBERS", "reso.members.network.left.v1")
             )
+            bruno_log = await client.get(f"/api/v1/people/{bruno}/networks/audit", headers=staff)
 
         slugs = {n["slug"]: n["open"] for n in listed.json()["networks"]}
         assert len(slugs) == 8 and slugs[OPEN] is True and slugs[CLOSED] is False
@@ -86,3 +88,11 @@ class TestNetworks:
             for m in joined_events
         ) == sorted([(OPEN, aicha), (CLOSED, bruno)])
         assert [(json.loads(m.data)["person_id"]) for m in left_events] == [aicha]
+        entries = bruno_log.json()["entries"]
+        assert [(e["action"], e["by"]) for e in entries] == [
+            ("joined", staff_email),
+            ("approved", staff_email),
+        ]
+        assert entries[1]["changes"] == [
+            {"field": CLOSED, "before": "requested", "after": "member"}
+        ]

@@ -8,22 +8,28 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import nats
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from contracts.newsletters import SubscriptionCancelledV1, SubscriptionConfirmedV1
 from services.gateway.auth import SESSION_COOKIE
 from services.gateway.store import Role, StaffStore
 from services.members import handlers
 from services.members.app import build_app as build_members
 from services.members.app import self_service_of
 from services.members.store import access_links
+from services.members.store import consents as consents_table
+from services.newsletters.app import build_app as build_newsletters
 from tests.support.factories import sign_up_payload, unique_email
+from tests.support.mail import await_mail
 from tests.support.services import (
     LINK_SECRET,
     gateway,
     members_settings,
     members_uow,
+    newsletters_settings,
     payload,
     running,
     stream_messages,
@@ -329,6 +335,68 @@ class TestPersonalSpace:
         assert statuses["gusp"] is None
 
 
+class TestNewsletterConsents:
+    async def test_a_subscription_and_its_withdrawal_show_among_the_persons_consents(self, site):
+        person_id, person = await signed_in(site)
+        confirmed = SubscriptionConfirmedV1(
+            producer="newsletters",
+            centre="crpv-test",
+            subscription_id=uuid.uuid4(),
+            letter="la-minute-pop",
+            letter_name="La Minute Pop",
+            email=person["email"].upper(),
+            wording="Je veux recevoir La Minute Pop chaque mois.",
+            wording_version="2026-12",
+        )
+        cancelled = SubscriptionCancelledV1(
+            producer="newsletters",
+            centre="crpv-test",
+            subscription_id=confirmed.subscription_id,
+            letter="la-minute-pop",
+            letter_name="La Minute Pop",
+            email=person["email"],
+            person_id=uuid.UUID(person_id),
+            reason="one_click",
+        )
+        stranger = confirmed.model_copy(
+            update={"event_id": uuid.uuid4(), "email": unique_email("abonnee")}
+        )
+        connection = await nats.connect(site.nats_url)
+        js = connection.jetstream()
+        for event, msg_id in ((confirmed, "a"), (confirmed, "b"), (stranger, "c")):
+            await js.publish(
+                event.subject, event.model_dump_json().encode(), headers={"Nats-Msg-Id": msg_id}
+            )
+
+        async def consents():
+            space = (await site.get("/api/v1/me")).json()
+            return {c["purpose"]: c for c in space["consents"]}
+
+        subscribed = await wait_until(lambda: _having(consents(), "newsletter:la-minute-pop", True))
+        await js.publish(
+            cancelled.subject, cancelled.model_dump_json().encode(), headers={"Nats-Msg-Id": "d"}
+        )
+        withdrawn = await wait_until(lambda: _having(consents(), "newsletter:la-minute-pop", False))
+        await connection.close()
+        async with site.members.engine.connect() as db:
+            records = (
+                await db.execute(
+                    select(consents_table.c.person_id, consents_table.c.granted).where(
+                        consents_table.c.purpose == "newsletter:la-minute-pop"
+                    )
+                )
+            ).all()
+
+        assert subscribed["wording"] == "Je veux recevoir La Minute Pop chaque mois."
+        assert withdrawn["wording"] == "La Minute Pop : Désabonnement en un clic."
+        assert sorted(records) == [(person_id, False), (person_id, True)]  # once each
+
+
+async def _having(consents, purpose: str, granted: bool):
+    found = (await consents).get(purpose)
+    return found if found is not None and found["granted"] is granted else None
+
+
 class TestChangeAddress:
     async def test_the_address_changes_only_once_the_link_sent_to_it_is_followed(self, site):
         person_id, person = await signed_in(site)
@@ -361,6 +429,57 @@ class TestChangeAddress:
         ]
 
 
+class TestDownloadMyData:
+    async def test_holds_what_every_service_keeps_about_the_person_and_nobody_else(
+        self, database, nats_server, mail_sink
+    ):
+        settings = members_settings(database("members"), nats_server.url)
+        newsletters = build_newsletters(
+            newsletters_settings(database("newsletters"), nats_server.url, mail_sink.port)
+        )
+        async with (
+            running(build_members(settings)) as members,
+            running(newsletters),
+            gateway(database("gateway"), nats_server.url) as site,
+        ):
+            site.members = members  # type: ignore[attr-defined]
+            site.nats_url = nats_server.url  # type: ignore[attr-defined]
+            other_id, _ = await signed_up(site)
+            person_id, person = await signed_in(site, first_name="Maëlle")
+            await site.patch("/api/v1/me", json={"title": "Coordinatrice PRE"})
+            await site.put("/api/v1/me/networks/programmes-de-reussite-educative")
+            await await_mail(mail_sink.directory, [person["email"]], settle=0.2)
+
+            anonymous = await _anonymous_get(site, "/api/v1/me/export")
+            exported = await site.get("/api/v1/me/export")
+
+        assert anonymous.status_code == 401
+        assert exported.status_code == 200
+        assert "attachment" in exported.headers["content-disposition"]
+        document = exported.json()
+        assert document["person_id"] == person_id
+        assert set(document["services"]) == {"members", "newsletters"}
+        members_part = document["services"]["members"]
+        assert members_part["person"]["first_name"] == "Maëlle"
+        assert members_part["person"]["title"] == "Coordinatrice PRE"
+        assert [c["purpose"] for c in members_part["consents"]] == ["signup"]
+        assert {e["action"] for e in members_part["audit_log"]} >= {"signed_up", "updated"}
+        assert "programmes-de-reussite-educative" in members_part["network_history"]
+        assert all("jeton" not in str(link) for link in members_part["links_mailed"])
+        mails = document["services"]["newsletters"]["mails"]
+        assert mails and {m["to"] for m in mails} == {person["email"]}
+        assert other_id not in exported.text
+
+
+async def _anonymous_get(site, path: str):
+    cookies = dict(site.cookies)
+    site.cookies.clear()
+    try:
+        return await site.get(path)
+    finally:
+        site.cookies.update(cookies)
+
+
 class TestEraseMyself:
     async def test_a_person_erases_themself_and_is_signed_out(self, site):
         person_id, person = await signed_in(site)
@@ -378,6 +497,19 @@ class TestEraseMyself:
         assert after.status_code == 401
         assert [payload(e)["person_id"] for e in events] == [person_id]
         assert link.status_code == 202
+
+
+class TestStaffErasure:
+    async def test_ends_the_persons_sessions(self, site):
+        person_id, _ = await signed_in(site)
+        store: StaffStore = site.app.state.staff
+        staff = {"Authorization": f"Bearer {await store.add(unique_email(), Role.STAFF)}"}
+
+        before = await site.get("/api/v1/me")
+        await site.delete(f"/api/v1/people/{person_id}", headers=staff)
+        after = await site.get("/api/v1/me")
+
+        assert (before.status_code, after.status_code) == (200, 401)
 
 
 class TestUnconfirmedSignUps:
@@ -417,6 +549,40 @@ class TestLinkPages:
         assert signed.status_code == 303 and signed.headers["location"] == "/espace"
         assert "Bonjour Inès" in space.text
         assert "Télécharger toutes mes données" in space.text
+
+    async def test_the_space_asks_for_a_link_signs_out_and_erases_with_its_own_forms(self, site):
+        _, person = await signed_up(site, first_name="Loïc")
+
+        anonymous = await site.get("/espace")
+        asked = await site.post("/espace/lien", data={"email": person["email"]})
+        token, _ = await link_for(site, LINKS, person["email"], purpose="sign_in")
+        await site.post("/espace/connexion", data={"jeton": token})
+        signed_in_page = await site.get("/espace")
+        out = await site.post("/espace/deconnexion")
+        signed_out_page = await site.get("/espace")
+        await site.post("/api/v1/me/link", json={"email": person["email"]})
+        unticked = await site.post("/espace/effacement", data={})
+        site.cookies.clear()
+
+        assert 'action="/espace/lien"' in anonymous.text
+        assert asked.status_code == 200 and "un lien vient d" in asked.text
+        assert "Bonjour Loïc" in signed_in_page.text
+        assert out.status_code == 303 and out.headers["location"] == "/espace"
+        assert "Bonjour" not in signed_out_page.text
+        assert unticked.status_code == 401  # signed out: nothing to erase from here
+
+    async def test_the_erase_form_erases_the_person_signed_in(self, site):
+        person_id, _ = await signed_in(site)
+        store: StaffStore = site.app.state.staff
+        staff = {"Authorization": f"Bearer {await store.add(unique_email(), Role.STAFF)}"}
+
+        unticked = await site.post("/espace/effacement", data={})
+        erased = await site.post("/espace/effacement", data={"confirm": "oui"})
+        read = await site.get(f"/api/v1/people/{person_id}", headers=staff)
+
+        assert unticked.status_code == 422 and "Cochez la case" in unticked.text
+        assert erased.status_code == 200 and "effacées" in erased.text
+        assert read.status_code == 404
 
     async def test_a_used_link_page_explains_in_french(self, site):
         _, person = await signed_up(site)

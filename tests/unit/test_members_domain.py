@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
+from reference import territories
 from services.members.domain import TerritoryCodes, normalise_email, register
 from services.members.domain.audit import REDACTED, diff, redacted
-from services.members.domain.organisations import complete_territory
+from services.members.domain.organisations import complete_territory, population_of
 from services.members.domain.people import Person, Profile, create, normalise_phone
 from services.runtime.errors import Conflict, InvalidInput
 
@@ -201,3 +202,35 @@ class TestAuditDiff:
             "email": (REDACTED, REDACTED),
             "phone": (None, REDACTED),
         }
+
+
+class TestPopulationOf:
+    def test_an_epci_counts_the_inhabitants_of_its_communes(self) -> None:
+        ref = territories()
+        nantes = ref.epci("244400404")
+        assert nantes is not None
+        expected = sum(c.population for code in nantes.member_codes if (c := ref.commune(code)))
+
+        assert population_of("epci", TerritoryCodes(epci="244400404")) == expected > 600_000
+
+    def test_a_departement_of_the_reference_counts_all_its_communes(self) -> None:
+        ille_et_vilaine = population_of("departement", TerritoryCodes(department="35"))
+
+        assert ille_et_vilaine is not None and 1_000_000 < ille_et_vilaine < 1_300_000
+
+    def test_says_it_cannot_tell_for_a_departement_outside_the_reference(self) -> None:
+        assert population_of("departement", TerritoryCodes(department="75")) is None
+
+    def test_says_nothing_for_an_organisation_with_no_place(self) -> None:
+        assert population_of("association", TerritoryCodes()) is None
+
+
+class TestChangeOwnProfile:
+    def test_a_person_changing_their_own_kind_stays_in_their_college(self) -> None:
+        person, _ = create(
+            first_name="Léa", last_name="Le Guen", email="l@example.org", now=NOW, source="staff"
+        )
+
+        person.change(Profile(kind="elected_official", keep_college=True), LATER)
+
+        assert (person.kind, person.college) == ("elected_official", "acteurs_territoriaux")

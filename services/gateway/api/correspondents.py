@@ -11,11 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.members import (
     AppointCorrespondentV1,
+    AuditLogV1,
     CorrespondentsV1,
     CorrespondentTerritory,
     CorrespondentV1,
     EndCorrespondentV1,
     FindCorrespondentsV1,
+    GetAuditLogV1,
     ListCorrespondentsV1,
     TerritoryCorrespondentsV1,
     TerritoryLevel,
@@ -83,6 +85,16 @@ async def end(
         by=staff.email,
     )
     return await rpc.call(command, CorrespondentV1)
+
+
+@router.get(
+    "/{appointment_id}/audit", response_model=AuditLogV1, summary="Appointment audit log (staff)"
+)
+async def audit_log(slug: str, appointment_id: uuid.UUID, rpc: Rpc, _staff: Staff) -> AuditLogV1:
+    """Who appointed the correspondent, who ended or withdrew the appointment, when. Declared
+    before the territory lookup, whose ``/{kind}/{code}`` would otherwise catch it."""
+    query = GetAuditLogV1(record_type="correspondent", record_id=str(appointment_id))
+    return await rpc.call(query, AuditLogV1)
 
 
 @router.get(

@@ -10,10 +10,12 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.members import (
+    AuditLogV1,
     College,
     CreateMandateV1,
     CreateMeetingV1,
     EndMandateV1,
+    GetAuditLogV1,
     GetMeetingV1,
     GovernanceBody,
     ListMandatesV1,
@@ -189,3 +191,26 @@ async def withdraw_proxy(
 ) -> MeetingV1:
     command = WithdrawProxyV1(meeting_id=meeting_id, giver_id=giver_id, by=staff.email)
     return await rpc.call(command, MeetingV1)
+
+
+@router.get(
+    "/governance/mandates/{mandate_id}/audit",
+    response_model=AuditLogV1,
+    summary="A mandate's audit log (staff)",
+)
+async def mandate_audit(mandate_id: uuid.UUID, rpc: Rpc, _staff: Staff) -> AuditLogV1:
+    """Who seated the person and who ended the mandate, when."""
+    query = GetAuditLogV1(record_type="mandate", record_id=str(mandate_id))
+    return await rpc.call(query, AuditLogV1)
+
+
+@router.get(
+    "/governance/meetings/{meeting_id}/audit",
+    response_model=AuditLogV1,
+    summary="A meeting's audit log (staff)",
+)
+async def meeting_audit(meeting_id: uuid.UUID, rpc: Rpc, _staff: Staff) -> AuditLogV1:
+    """Every line of the sign-in sheet: who recorded a presence or a proxy, when, and the sheet
+    before and after."""
+    query = GetAuditLogV1(record_type="meeting", record_id=str(meeting_id))
+    return await rpc.call(query, AuditLogV1)

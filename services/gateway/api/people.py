@@ -201,14 +201,26 @@ async def person_audit(person_id: uuid.UUID, rpc: Rpc, _staff: Staff) -> AuditLo
     return await rpc.call(query, AuditLogV1)
 
 
+@router.get(
+    "/{person_id}/networks/audit", response_model=AuditLogV1, summary="Networks audit (staff)"
+)
+async def person_networks_audit(person_id: uuid.UUID, rpc: Rpc, _staff: Staff) -> AuditLogV1:
+    """Every change of the person's place in the networks: joined, asked, approved, refused,
+    left; one field per network, with its status before and after."""
+    query = GetAuditLogV1(record_type="network_membership", record_id=str(person_id))
+    return await rpc.call(query, AuditLogV1)
+
+
 @router.delete(
     "/{person_id}", status_code=204, summary="Erase a person (staff)", response_model=None
 )
-async def erase_person(person_id: uuid.UUID, rpc: Rpc, staff: Staff) -> Response:
-    """Anonymise the person in members; every other service erases its data in turn."""
+async def erase_person(person_id: uuid.UUID, request: Request, rpc: Rpc, staff: Staff) -> Response:
+    """Anonymise the person in members; every other service erases its data in turn, and the
+    person's sessions in their personal space end."""
     await rpc.call(
         ErasePersonV1(person_id=person_id, requested_by=staff.email), PersonErasureReplyV1
     )
+    await request.app.state.person_sessions.close_all(person_id)
     return Response(status_code=204)
 
 

@@ -41,6 +41,13 @@ STATUSES = {
     "lapsed": "échue",
 }
 
+BODIES = {
+    "ag": "Assemblée générale",
+    "ca": "Conseil d'administration",
+    "bureau": "Bureau",
+    "comite_financeurs": "Comité des financeurs",
+}
+
 _LINKS = {
     "confirmation": (
         "confirm_signup",
@@ -87,6 +94,69 @@ def _message(
         next_url="/espace",
         next_label="Aller à mon espace",
     )
+
+
+@router.get("/espace", response_class=HTMLResponse)
+async def space(request: Request, rpc: Rpc) -> Response:
+    sessions: PersonSessions = request.app.state.person_sessions
+    token = request.cookies.get(SESSION_COOKIE)
+    person_id = await sessions.person(token) if token else None
+    if person_id is None:
+        return _page(request, "space.html.j2", space=None)
+    try:
+        mine = await rpc.call(GetPersonSpaceV1(person_id=person_id), PersonSpaceV1)
+    except RpcError as error:
+        if error.error.code != "not_found":
+            raise
+        await sessions.close_all(person_id)
+        return _page(request, "space.html.j2", space=None)
+    return _page(request, "space.html.j2", space=mine, statuses=STATUSES, bodies=BODIES)
+
+
+@router.post("/espace/lien", response_class=HTMLResponse)
+async def ask_for_link(request: Request, rpc: Rpc, email: Annotated[str, Form()] = "") -> Response:
+    title = "Lien de connexion"
+    try:
+        reply = await rpc.call(RequestAccessLinkV1(email=email), AccessLinkReplyV1)
+    except ValueError:
+        return _message(request, title, "Adresse e-mail invalide.", status=422, failed=True)
+    return _message(request, title, reply.message)
+
+
+@router.post("/espace/deconnexion")
+async def sign_out(request: Request) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        sessions: PersonSessions = request.app.state.person_sessions
+        await sessions.close(token)
+    response = RedirectResponse("/espace", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/espace/effacement", response_class=HTMLResponse)
+async def erase(request: Request, rpc: Rpc, confirm: Annotated[str, Form()] = "") -> Response:
+    sessions: PersonSessions = request.app.state.person_sessions
+    token = request.cookies.get(SESSION_COOKIE)
+    person_id = await sessions.person(token) if token else None
+    title = "Effacer mes données"
+    if person_id is None:
+        return _message(
+            request, title, "Connectez-vous d'abord à votre espace.", status=401, failed=True
+        )
+    if confirm != "oui":
+        return _message(
+            request, title, "Cochez la case : l'effacement est définitif.", status=422, failed=True
+        )
+    await rpc.call(ErasePersonV1(person_id=person_id, requested_by="self"), PersonErasureReplyV1)
+    await sessions.close_all(person_id)
+    response = _message(request, title, "Vos données ont été effacées. Au revoir.")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# The link pages come last: ``/espace/{kind}`` would otherwise catch the space's own forms
+# (``/espace/lien``, ``/espace/deconnexion``, ``/espace/effacement``).
 
 
 @router.get("/espace/{kind}", response_class=HTMLResponse)
@@ -137,63 +207,4 @@ async def follow_link(
         secure=request.app.state.settings.centre.public_url.startswith("https://"),
         path="/",
     )
-    return response
-
-
-@router.get("/espace", response_class=HTMLResponse)
-async def space(request: Request, rpc: Rpc) -> Response:
-    sessions: PersonSessions = request.app.state.person_sessions
-    token = request.cookies.get(SESSION_COOKIE)
-    person_id = await sessions.person(token) if token else None
-    if person_id is None:
-        return _page(request, "space.html.j2", space=None)
-    try:
-        mine = await rpc.call(GetPersonSpaceV1(person_id=person_id), PersonSpaceV1)
-    except RpcError as error:
-        if error.error.code != "not_found":
-            raise
-        await sessions.close_all(person_id)
-        return _page(request, "space.html.j2", space=None)
-    return _page(request, "space.html.j2", space=mine, statuses=STATUSES)
-
-
-@router.post("/espace/lien", response_class=HTMLResponse)
-async def ask_for_link(request: Request, rpc: Rpc, email: Annotated[str, Form()] = "") -> Response:
-    title = "Lien de connexion"
-    try:
-        reply = await rpc.call(RequestAccessLinkV1(email=email), AccessLinkReplyV1)
-    except ValueError:
-        return _message(request, title, "Adresse e-mail invalide.", status=422, failed=True)
-    return _message(request, title, reply.message)
-
-
-@router.post("/espace/deconnexion")
-async def sign_out(request: Request) -> Response:
-    token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        sessions: PersonSessions = request.app.state.person_sessions
-        await sessions.close(token)
-    response = RedirectResponse("/espace", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    return response
-
-
-@router.post("/espace/effacement", response_class=HTMLResponse)
-async def erase(request: Request, rpc: Rpc, confirm: Annotated[str, Form()] = "") -> Response:
-    sessions: PersonSessions = request.app.state.person_sessions
-    token = request.cookies.get(SESSION_COOKIE)
-    person_id = await sessions.person(token) if token else None
-    title = "Effacer mes données"
-    if person_id is None:
-        return _message(
-            request, title, "Connectez-vous d'abord à votre espace.", status=401, failed=True
-        )
-    if confirm != "oui":
-        return _message(
-            request, title, "Cochez la case : l'effacement est définitif.", status=422, failed=True
-        )
-    await rpc.call(ErasePersonV1(person_id=person_id, requested_by="self"), PersonErasureReplyV1)
-    await sessions.close_all(person_id)
-    response = _message(request, title, "Vos données ont été effacées. Au revoir.")
-    response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -14,19 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Literal
+from typing import Any
 
-RecordType = Literal[
-    "person",
-    "organisation",
-    "membership",
-    "affiliation",
-    "network_membership",
-    "mandate",
-    "meeting",
-    "correspondent",
-    "consent",
-]
+from contracts.members import AuditedRecord
+
+RecordType = AuditedRecord
+"""The records the audit log follows (one list, the contract's)."""
 REDACTED = "[effacé]"
 SYSTEM = "système"
 """``by`` of changes nobody asked for (the membership calendar, expiries)."""

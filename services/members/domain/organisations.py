@@ -179,6 +179,32 @@ def complete_territory(territory: TerritoryCodes) -> TerritoryCodes:
     return TerritoryCodes(region, department, commune, epci, territory.qpvs)
 
 
+def population_of(kind: str, territory: TerritoryCodes) -> int | None:
+    """The population the reference gives for a local authority's own territory: its commune's,
+    or the sum of its communes' for an EPCI, a département or a région, when the reference holds
+    every one of them (Bretagne and Pays de la Loire); None when it cannot tell."""
+    ref = territories()
+    if kind == "commune" or (kind not in LOCAL_AUTHORITIES and territory.commune):
+        commune = ref.commune(territory.commune) if territory.commune else None
+        return commune.population if commune else None
+    if kind == "epci" and territory.epci and (epci := ref.epci(territory.epci)):
+        members = [ref.commune(code) for code in epci.member_codes]
+        if members and all(members):
+            return sum(c.population for c in members if c)
+        return None
+    if kind == "departement" and territory.department:
+        if territory.department not in {c.department_code for c in ref.communes.values()}:
+            return None
+        return sum(
+            c.population for c in ref.communes.values() if c.department_code == territory.department
+        )
+    if kind == "region" and territory.region:
+        if territory.region not in {c.region_code for c in ref.communes.values()}:
+            return None
+        return sum(c.population for c in ref.communes.values() if c.region_code == territory.region)
+    return None
+
+
 def _department_of(commune_code: str) -> str:
     return commune_code[:3] if commune_code[:2] in ("97", "98") else commune_code[:2]
 

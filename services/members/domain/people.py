@@ -77,6 +77,9 @@ class Profile:
     kind: str | None = None
     college: str | None = None
     territory: TerritoryCodes | None = None
+    keep_college: bool = False
+    """A new kind normally brings its college; not when the person changes their own kind (only
+    the centre places someone in a college of the general assembly)."""
 
 
 @dataclass
@@ -145,7 +148,11 @@ class Person:
             "title": _title(profile.title),
             "kind": profile.kind,
             "college": profile.college
-            or (default_college(new_kind) if profile.kind is not None else None),
+            or (
+                default_college(new_kind)
+                if profile.kind is not None and not profile.keep_college
+                else None
+            ),
             "territory": normalise_territory(profile.territory) if profile.territory else None,
         }
         for name, value in values.items():

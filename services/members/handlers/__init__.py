@@ -15,6 +15,9 @@ from services.members.handlers.access import (
 from services.members.handlers.audit import (
     get_audit_log,
 )
+from services.members.handlers.consents import (
+    on_subscription_changed,
+)
 from services.members.handlers.correspondents import (
     appoint_correspondent,
     end_correspondent,
@@ -127,6 +130,7 @@ __all__ = [
     "list_person_mandates",
     "membership_reply",
     "network_roster",
+    "on_subscription_changed",
     "open_membership",
     "organisation_reply",
     "override_membership",

@@ -16,7 +16,7 @@ from contracts.members import (
     ListCorrespondentsV1,
     TerritoryCorrespondentsV1,
 )
-from services.members.domain import networks
+from services.members.domain import audit, networks
 from services.members.store import MembersUnitOfWork, UowFactory
 from services.runtime.errors import Conflict, NotFound
 
@@ -47,7 +47,18 @@ async def appoint_correspondent(
         existing = await work.correspondents.of_person(command.person_id, network.slug)
         repeated = networks.repeated_appointment(appointment, existing)
         if repeated is None:
-            await work.correspondents.add(appointment, by=command.by, at=datetime.now(UTC))
+            now = datetime.now(UTC)
+            await work.correspondents.add(appointment, by=command.by, at=now)
+            await work.audit.add(
+                audit.entry(
+                    "correspondent",
+                    appointment.id,
+                    "appointed",
+                    at=now,
+                    by=command.by,
+                    after=_view(appointment),
+                )
+            )
             await work.commit()
     return _reply(repeated or appointment, person.first_name, person.last_name)
 
@@ -62,6 +73,7 @@ async def end_correspondent(command: EndCorrespondentV1, uow: UowFactory) -> Cor
         ended = appointment.ending(command.until)
         if ended is not None:
             await work.correspondents.save_end(ended, by=command.by)
+            await _audit_end(work, appointment, ended, command.by)
             await work.commit()
     return _reply(ended or appointment, person.first_name, person.last_name)
 
@@ -117,10 +129,52 @@ async def end_appointments_of(
     network or is erased."""
     running = await work.correspondents.running_after(person_id, on, network_slug)
     ended, withdrawn = networks.end_appointments(running, on)
+    before = {appointment.id: appointment for appointment in running}
     for appointment in ended:
         await work.correspondents.save_end(appointment, by=by)
+        await _audit_end(work, before[appointment.id], appointment, by)
     for appointment in withdrawn:
         await work.correspondents.withdraw(appointment)
+        await work.audit.add(
+            audit.entry(
+                "correspondent",
+                appointment.id,
+                "withdrawn",
+                at=datetime.now(UTC),
+                by=by,
+                before=_view(appointment),
+            )
+        )
+
+
+async def _audit_end(
+    work: MembersUnitOfWork,
+    before: networks.Correspondent,
+    after: networks.Correspondent,
+    by: str | None,
+) -> None:
+    await work.audit.add(
+        audit.entry(
+            "correspondent",
+            after.id,
+            "ended",
+            at=datetime.now(UTC),
+            by=by,
+            before=_view(before),
+            after=_view(after),
+        )
+    )
+
+
+def _view(appointment: networks.Correspondent) -> dict[str, object]:
+    return {
+        "network": appointment.network_slug,
+        "person_id": appointment.person_id,
+        "territory_kind": appointment.territory_kind,
+        "territory_code": appointment.territory_code,
+        "since": appointment.since,
+        "until": appointment.until,
+    }
 
 
 def _territory(appointment: networks.Correspondent) -> CorrespondentTerritory:

@@ -26,6 +26,7 @@ from contracts.members import (
     TallyV1,
     WithdrawProxyV1,
 )
+from services.members.domain import audit
 from services.members.domain.governance import (
     Attendance,
     BodyKind,
@@ -75,7 +76,13 @@ async def create_mandate(command: CreateMandateV1, uow: UowFactory) -> MandateV1
         check_no_overlap(
             mandate, await work.governance.mandates_of(mandate.person_id, mandate.body)
         )
-        await work.governance.add_mandate(mandate, datetime.now(UTC), command.by)
+        now = datetime.now(UTC)
+        await work.governance.add_mandate(mandate, now, command.by)
+        await work.audit.add(
+            audit.entry(
+                "mandate", mandate.id, "created", at=now, by=command.by, after=_view(mandate)
+            )
+        )
         [held] = await work.governance.held(mandate_id=mandate.id)
         await work.commit()
     return mandate_reply(held)
@@ -100,6 +107,17 @@ async def end_mandate(command: EndMandateV1, uow: UowFactory, rules: QuorumRules
             sheets.append((meeting, attendance, [h.mandate for h in in_force]))
         check_sheets_still_hold(ended, sheets, rules)
         await work.governance.save_end(ended)
+        await work.audit.add(
+            audit.entry(
+                "mandate",
+                mandate.id,
+                "ended",
+                at=datetime.now(UTC),
+                by=command.by,
+                before=_view(mandate),
+                after=_view(ended),
+            )
+        )
         [held] = await work.governance.held(mandate_id=mandate.id)
         await work.commit()
     return mandate_reply(held)
@@ -129,7 +147,23 @@ async def create_meeting(
         title=command.title,
     )
     async with uow() as work:
-        await work.governance.add_meeting(meeting, datetime.now(UTC), command.by)
+        now = datetime.now(UTC)
+        await work.governance.add_meeting(meeting, now, command.by)
+        await work.audit.add(
+            audit.entry(
+                "meeting",
+                meeting.id,
+                "created",
+                at=now,
+                by=command.by,
+                after={
+                    "body": meeting.body,
+                    "held_on": meeting.held_on,
+                    "title": meeting.title,
+                    "second_convocation": meeting.second_convocation,
+                },
+            )
+        )
         held = await work.governance.held(body=meeting.body, on=meeting.held_on)
         await work.commit()
     return meeting_reply(meeting, held, Attendance(), rules)
@@ -148,8 +182,9 @@ async def record_presence(
 ) -> MeetingV1:
     async with uow() as work:
         meeting, attendance, held = await _sheet(work, command.meeting_id, [command.person_id])
+        before = _sheet_view(attendance)
         attendance.record_presence(command.person_id, meeting, [h.mandate for h in held])
-        await _save(work, meeting, attendance, command.by)
+        await _save(work, meeting, attendance, command.by, before, "presence_recorded")
     return meeting_reply(meeting, held, attendance, rules)
 
 
@@ -158,8 +193,9 @@ async def remove_presence(
 ) -> MeetingV1:
     async with uow() as work:
         meeting, attendance, held = await _sheet(work, command.meeting_id, [command.person_id])
+        before = _sheet_view(attendance)
         attendance.remove_presence(command.person_id)
-        await _save(work, meeting, attendance, command.by)
+        await _save(work, meeting, attendance, command.by, before, "presence_removed")
     return meeting_reply(meeting, held, attendance, rules)
 
 
@@ -168,6 +204,7 @@ async def record_proxy(command: RecordProxyV1, uow: UowFactory, rules: QuorumRul
         meeting, attendance, held = await _sheet(
             work, command.meeting_id, [command.giver_id, command.holder_id]
         )
+        before = _sheet_view(attendance)
         attendance.record_proxy(
             command.giver_id,
             command.holder_id,
@@ -175,7 +212,7 @@ async def record_proxy(command: RecordProxyV1, uow: UowFactory, rules: QuorumRul
             [h.mandate for h in held],
             rule_for(meeting.body, rules),
         )
-        await _save(work, meeting, attendance, command.by)
+        await _save(work, meeting, attendance, command.by, before, "proxy_recorded")
     return meeting_reply(meeting, held, attendance, rules)
 
 
@@ -184,8 +221,9 @@ async def withdraw_proxy(
 ) -> MeetingV1:
     async with uow() as work:
         meeting, attendance, held = await _sheet(work, command.meeting_id, [command.giver_id])
+        before = _sheet_view(attendance)
         attendance.withdraw_proxy(command.giver_id)
-        await _save(work, meeting, attendance, command.by)
+        await _save(work, meeting, attendance, command.by, before, "proxy_withdrawn")
     return meeting_reply(meeting, held, attendance, rules)
 
 
@@ -202,9 +240,45 @@ async def _sheet(
     return meeting, attendance, held
 
 
-async def _save(work: MembersUnitOfWork, meeting: Meeting, attendance: Attendance, by: str) -> None:
-    await work.governance.save_attendance(meeting.id, attendance, datetime.now(UTC), by)
+async def _save(
+    work: MembersUnitOfWork,
+    meeting: Meeting,
+    attendance: Attendance,
+    by: str,
+    before: dict[str, object],
+    action: str,
+) -> None:
+    """Write the sheet's changes and their audit line (only when something changed)."""
+    after = _sheet_view(attendance)
+    if after == before:
+        return
+    now = datetime.now(UTC)
+    await work.governance.save_attendance(meeting.id, attendance, now, by)
+    await work.audit.add(
+        audit.entry("meeting", meeting.id, action, at=now, by=by, before=before, after=after)
+    )
     await work.commit()
+
+
+def _sheet_view(attendance: Attendance) -> dict[str, object]:
+    return {
+        "present": sorted(str(p) for p in attendance.present),
+        "proxies": {str(g): str(h) for g, h in sorted(attendance.proxies.items())},
+    }
+
+
+def _view(mandate: Mandate) -> dict[str, object]:
+    return {
+        "person_id": mandate.person_id,
+        "body": mandate.body,
+        "college": mandate.college,
+        "seat": mandate.seat,
+        "seat_kind": mandate.kind,
+        "voice": mandate.voice,
+        "organisation_id": mandate.organisation_id,
+        "start": mandate.start,
+        "end": mandate.end,
+    }
 
 
 async def _meeting(

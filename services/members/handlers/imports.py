@@ -131,6 +131,19 @@ async def import_organisations(
                 new.append(organisation)
                 work.record(event)
             await work.organisations.add_many(new)
+            await work.audit.add(
+                *(
+                    audit.entry(
+                        "organisation",
+                        o.id,
+                        "imported",
+                        at=now,
+                        by=command.by,
+                        after=o.snapshot(),
+                    )
+                    for o in new
+                )
+            )
             await work.commit()
         created, already_known = len(new), len(report.rows) - len(new)
         log.info(

@@ -26,7 +26,6 @@ from contracts.members import (
     UpdateAffiliationV1,
     WaiveMembershipV1,
 )
-from reference import territories
 from services.members.domain import audit
 from services.members.domain.fees import FeeSchedule
 from services.members.domain.memberships import (
@@ -41,6 +40,7 @@ from services.members.domain.memberships import (
     is_covered,
     renewal_of,
 )
+from services.members.domain.organisations import population_of
 from services.members.handlers.people import affiliation_reply
 from services.members.store import MembersUnitOfWork, UowFactory
 from services.runtime.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -118,9 +118,8 @@ async def _member_kind(
         organisation = await work.organisations.get(member.id)
         if organisation is None:
             raise NotFound("Organisation introuvable.", organisation_id=str(member.id))
-        if population is None and organisation.territory.commune:
-            commune = territories().commune(organisation.territory.commune)
-            population = commune.population if commune else None
+        if population is None:
+            population = population_of(organisation.kind, organisation.territory)
         return organisation.kind, population
     person = await work.people.get(member.id)
     if person is None or person.erased_at is not None:
@@ -336,7 +335,7 @@ async def renew_memberships(
             if name:
                 label += f" ({name})"
             if left:
-                skipped.append(f"{label} : archivé ou effacé, non renouvelé")
+                skipped.append(f"{label} : a quitté le registre (archivé ou effacé)")
                 continue
             try:
                 kind, population = await _member_kind(work, previous.member, None)
@@ -396,13 +395,17 @@ async def _renewal_contacts(
     flagged as its contacts; a person's to them."""
     if member.kind == "person":
         person = await work.people.get(member.id)
-        if person is None or not person.active:
+        if person is None or person.erased_at is not None:
             return None, (), True
         name = f"{person.first_name} {person.last_name}"
+        if person.archived_at is not None:
+            return name, (), True
         return name, (Recipient(person.id, name, person.email),), False
     organisation = await work.organisations.get(member.id)
-    if organisation is None or organisation.archived_at is not None:
+    if organisation is None:
         return None, (), True
+    if organisation.archived_at is not None:
+        return organisation.name, (), True
     recipients: list[Recipient] = []
     if organisation.email:
         recipients.append(Recipient(None, organisation.name, organisation.email))

@@ -152,6 +152,7 @@ async def update_person(command: UpdatePersonV1, uow: UowFactory) -> PersonV1:
         kind=command.kind.value if command.kind else None,
         college=command.college.value if command.college else None,
         territory=territory_codes(command.territory) if command.territory is not None else None,
+        keep_college=command.by == "self",
     )
     async with uow() as work:
         person = await _person(work, command.person_id, lock=True)
@@ -254,6 +255,30 @@ async def erase_person(command: ErasePersonV1, uow: UowFactory) -> PersonErasure
             await work.people.save_erasure(person)
             await work.links.forget_person(person.id)
             await end_appointments_of(work, person.id, now.date(), by=command.requested_by)
+            ended, withdrawn = await work.governance.end_all(person.id, now.date())
+            for mandate in ended:
+                await work.audit.add(
+                    audit.entry(
+                        "mandate",
+                        mandate.id,
+                        "ended",
+                        at=now,
+                        by=command.requested_by,
+                        before={"end": mandate.end},
+                        after={"end": now.date()},
+                    )
+                )
+            for mandate in withdrawn:
+                await work.audit.add(
+                    audit.entry(
+                        "mandate",
+                        mandate.id,
+                        "withdrawn",
+                        at=now,
+                        by=command.requested_by,
+                        before={"start": mandate.start, "end": mandate.end},
+                    )
+                )
             await work.consents.forget_person(person.id)
             await work.audit.redact("person", str(person.id))
             await work.audit.add(

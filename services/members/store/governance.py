@@ -113,6 +113,29 @@ class GovernanceRepository:
             update(mandates).where(mandates.c.id == str(mandate.id)).values(end=mandate.end)
         )
 
+    async def end_all(self, person_id: uuid.UUID, on: date) -> tuple[list[Mandate], list[Mandate]]:
+        """End every mandate of the person still running on ``on`` that day, and delete those
+        not started yet (erasure: they no longer sit anywhere). Returns the mandates as they were
+        before: those ended, those deleted."""
+        rows = await self._session.execute(
+            select(mandates).where(
+                mandates.c.person_id == str(person_id),
+                or_(mandates.c.end.is_(None), mandates.c.end > on),
+            )
+        )
+        running = [_mandate(row) for row in rows]
+        ended = [m for m in running if m.start <= on]
+        future = [m for m in running if m.start > on]
+        if ended:
+            await self._session.execute(
+                update(mandates).where(mandates.c.id.in_([str(m.id) for m in ended])).values(end=on)
+            )
+        if future:
+            await self._session.execute(
+                delete(mandates).where(mandates.c.id.in_([str(m.id) for m in future]))
+            )
+        return ended, future
+
     async def get_mandate(self, mandate_id: uuid.UUID) -> Mandate | None:
         row = (
             await self._session.execute(select(mandates).where(mandates.c.id == str(mandate_id)))

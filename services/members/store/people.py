@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -118,11 +119,32 @@ class PeopleRepository:
             )
 
     async def save_erasure(self, person: Person) -> None:
-        """Store the anonymised person and delete members' outbox copies of their events."""
+        """Store the anonymised person and forget them in members' outbox.
+
+        Published rows naming them are copies: deleted. A pending event about them (its
+        ``person_id``) is deleted too: it would spread their data after the erasure. A pending
+        event about someone else that lists them among its recipients (an organisation's call
+        for dues) keeps going, without them."""
         await self.save(person)
+        outbox, key = self._outbox, str(person.id)
         await self._session.execute(
-            delete(self._outbox).where(self._outbox.c.payload.contains(str(person.id)))
+            delete(outbox).where(outbox.c.payload.contains(key), outbox.c.published_at.is_not(None))
         )
+        pending = await self._session.execute(
+            select(outbox.c.id, outbox.c.payload).where(
+                outbox.c.payload.contains(key), outbox.c.published_at.is_(None)
+            )
+        )
+        for row_id, text in pending.all():
+            payload = json.loads(text)
+            recipients = payload.get("recipients")
+            if payload.get("person_id") != key and isinstance(recipients, list):
+                payload["recipients"] = [r for r in recipients if r.get("person_id") != key]
+                await self._session.execute(
+                    update(outbox).where(outbox.c.id == row_id).values(payload=json.dumps(payload))
+                )
+            else:
+                await self._session.execute(delete(outbox).where(outbox.c.id == row_id))
 
     async def known_email_keys(self, keys: list[str]) -> set[str]:
         """Which of ``keys`` (normalised e-mails) already belong to someone."""

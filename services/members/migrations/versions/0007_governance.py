@@ -1,7 +1,7 @@
 """governance: mandates, meetings, their presence and proxies
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-23
 """
 

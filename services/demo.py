@@ -1,0 +1,217 @@
+"""Demo data for ``reso seed`` (and ``reso up``): a small register of Bretagne and Pays de la
+Loire, loaded through the services' own RPC so it takes the path real use takes.
+
+Loading it again changes nothing: what exists already is recognised (an address, a SIREN, a
+name, a year already open) and left as it is. People who sign up themselves get the welcome
+e-mail asking them to confirm; people staff add do not.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from contracts.members import (
+    AddAffiliationV1,
+    AffiliationV1,
+    CreateOrganisationV1,
+    CreatePersonV1,
+    JoinNetworkV1,
+    MembershipV1,
+    NetworkMembershipV1,
+    OpenMembershipV1,
+    OrganisationsFilter,
+    OrganisationsPageV1,
+    OrganisationV1,
+    PeopleFilter,
+    PeoplePageV1,
+    PersonRegisteredReplyV1,
+    PersonV1,
+    RecordPaymentV1,
+    RegisterPersonV1,
+    SearchOrganisationsV1,
+    SearchPeopleV1,
+    WaiveMembershipV1,
+)
+from services.runtime.rpc import RpcClient, RpcError
+
+BY = "reso seed"
+
+SIGN_UPS = [
+    ("Camille", "Martin", "camille.martin@example.org"),
+    ("Yanis", "Le Goff", "yanis.legoff@example.org"),
+    ("Awa", "Diallo", "awa.diallo@example.org"),
+]
+"""People who sign up themselves: each gets the welcome e-mail with a confirmation link."""
+
+ORGANISATIONS: list[dict[str, Any]] = [
+    {
+        "kind": "commune",
+        "name": "Ville de Rennes",
+        "siren": "213502388",
+        "address": {"street": "Place de la Mairie", "postcode": "35000", "city": "Rennes"},
+        "territory": {"commune": "35238", "qpvs": ["QN03502M", "QN03503I"]},
+        "email": "politique.ville@rennes.example.org",
+    },
+    {
+        "kind": "epci",
+        "name": "Nantes Métropole",
+        "siren": "244400404",
+        "address": {"street": "2 cours du Champ de Mars", "postcode": "44000", "city": "Nantes"},
+        "territory": {"epci": "244400404", "department": "44"},
+        "email": "contrat-de-ville@nantesmetropole.example.org",
+    },
+    {
+        "kind": "association",
+        "name": "Centre social Ty Blosne",
+        "address": {"street": "7 boulevard de Yougoslavie", "postcode": "35200", "city": "Rennes"},
+        "territory": {"commune": "35238", "qpvs": ["QN03502M"]},
+    },
+    {
+        "kind": "state_service",
+        "name": "Préfecture d'Ille-et-Vilaine",
+        "address": {"street": "3 avenue de la Préfecture", "postcode": "35000", "city": "Rennes"},
+        "territory": {"department": "35"},
+    },
+]
+
+STAFF_PEOPLE: list[dict[str, Any]] = [
+    {
+        "first_name": "Marie",
+        "last_name": "Le Guen",
+        "email": "marie.leguen@example.org",
+        "title": "Cheffe de projet contrat de ville",
+        "kind": "project_leader",
+        "territory": {"commune": "35238"},
+        "organisation": "Ville de Rennes",
+        "contact": True,
+        "network": "chefs-de-projet-politique-de-la-ville",
+    },
+    {
+        "first_name": "Yannick",
+        "last_name": "Morvan",
+        "email": "yannick.morvan@example.org",
+        "title": "Vice-président politique de la ville",
+        "kind": "elected_official",
+        "territory": {"commune": "44109"},
+        "organisation": "Nantes Métropole",
+        "contact": False,
+        "network": None,
+    },
+    {
+        "first_name": "Samira",
+        "last_name": "Benali",
+        "email": "samira.benali@example.org",
+        "title": "Déléguée du préfet",
+        "kind": "state_agent",
+        "territory": {"department": "35"},
+        "organisation": "Préfecture d'Ille-et-Vilaine",
+        "contact": True,
+        "network": "agents-de-l-etat-delegues-du-prefet",
+    },
+]
+
+
+async def load(rpc: RpcClient, today: date) -> str:
+    """Load the demo data; returns a one-line summary."""
+    for first, last, email in SIGN_UPS:
+        await rpc.call(
+            RegisterPersonV1(first_name=first, last_name=last, email=email),
+            PersonRegisteredReplyV1,
+        )
+    organisations = {o["name"]: await _organisation(rpc, o) for o in ORGANISATIONS}
+    for person in STAFF_PEOPLE:
+        person_id, created = await _person(rpc, person)
+        if created:
+            await rpc.call(
+                AddAffiliationV1(
+                    person_id=person_id,
+                    organisation_id=organisations[person["organisation"]],
+                    role=person["title"],
+                    start=date(today.year, 1, 1),
+                    contact=person["contact"],
+                    by=BY,
+                ),
+                AffiliationV1,
+            )
+        if person["network"]:
+            await rpc.call(
+                JoinNetworkV1(network_slug=person["network"], person_id=person_id, by=BY),
+                NetworkMembershipV1,
+            )
+    year = today.year
+    await _open(rpc, organisations["Ville de Rennes"], year)  # left pending: dues expected
+    metropole = await _open(rpc, organisations["Nantes Métropole"], year)
+    ty_blosne = await _open(rpc, organisations["Centre social Ty Blosne"], year)
+    if metropole is not None and metropole.status == "pending":
+        await rpc.call(
+            RecordPaymentV1(
+                membership_id=metropole.membership_id,
+                amount=metropole.dues,
+                paid_on=today,
+                method="administrative_mandate",
+                reference=f"mandat {year}-042",
+                by=BY,
+            ),
+            MembershipV1,
+        )
+    if ty_blosne is not None and ty_blosne.status == "pending":
+        await rpc.call(
+            WaiveMembershipV1(
+                membership_id=ty_blosne.membership_id,
+                reason="structure partenaire hébergeant les permanences",
+                by=BY,
+            ),
+            MembershipV1,
+        )
+    return (
+        f"{len(SIGN_UPS)} sign-ups, {len(ORGANISATIONS)} organisations, "
+        f"{len(STAFF_PEOPLE)} people added by staff, memberships {year}"
+    )
+
+
+async def _organisation(rpc: RpcClient, fields: dict[str, Any]) -> Any:
+    page = await rpc.call(
+        SearchOrganisationsV1(filter=OrganisationsFilter(q=fields["name"]), limit=50),
+        OrganisationsPageV1,
+    )
+    for found in page.items:
+        if found.name == fields["name"]:
+            return found.organisation_id
+    created = await rpc.call(
+        CreateOrganisationV1(**fields, created_by=BY),
+        OrganisationV1,
+    )
+    return created.organisation_id
+
+
+async def _person(rpc: RpcClient, fields: dict[str, Any]) -> tuple[Any, bool]:
+    """The person's id, and whether this run added them."""
+    page = await rpc.call(
+        SearchPeopleV1(filter=PeopleFilter(q=fields["email"], archived="include")),
+        PeoplePageV1,
+    )
+    for found in page.items:
+        if found.email.casefold() == fields["email"].casefold():
+            return found.person_id, False
+    keys = ("first_name", "last_name", "email", "title", "kind", "territory")
+    created = await rpc.call(
+        CreatePersonV1(**{k: fields[k] for k in keys}, by=BY),
+        PersonV1,
+    )
+    return created.person_id, True
+
+
+async def _open(rpc: RpcClient, organisation_id: Any, year: int) -> MembershipV1 | None:
+    """The organisation's membership of ``year``, opened now; None when it already was."""
+    try:
+        return await rpc.call(
+            OpenMembershipV1(
+                member_type="organisation", member_id=organisation_id, year=year, by=BY
+            ),
+            MembershipV1,
+        )
+    except RpcError as error:
+        if error.error.code == "conflict":
+            return None
+        raise
