@@ -41,6 +41,12 @@ from contracts.members.correspondents import (
     TerritoryCorrespondentsV1,
     TerritoryLevel,
 )
+from contracts.members.exports import (
+    ExportedFileV1,
+    ExportFormat,
+    ExportOrganisationsV1,
+    ExportPeopleV1,
+)
 from contracts.members.governance import (
     CreateMandateV1,
     CreateMeetingV1,
@@ -175,6 +181,10 @@ __all__ = [
     "EndCorrespondentV1",
     "EndMandateV1",
     "ErasePersonV1",
+    "ExportFormat",
+    "ExportOrganisationsV1",
+    "ExportPeopleV1",
+    "ExportedFileV1",
     "FieldChangeV1",
     "FindCorrespondentsV1",
     "GetAuditLogV1",

@@ -27,3 +27,8 @@ class GatewaySettings(ServiceSettings):
         gt=0,
         description="How long an import may take per MB of file, on top of 60 s (RPC timeout).",
     )
+    export_timeout_seconds: float = Field(
+        default=300,
+        gt=0,
+        description="How long to wait for members to write an export file (RPC timeout).",
+    )

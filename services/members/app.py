@@ -31,7 +31,14 @@ def build_app(settings: MembersSettings) -> ServiceApp:
 
     rules = membership_rules(settings)
     self_service = self_service_of(settings)
-    members_bus.register(base.bus, uow, rules, quorum_rules=bylaws, self_service=self_service)
+    members_bus.register(
+        base.bus,
+        uow,
+        rules,
+        quorum_rules=bylaws,
+        self_service=self_service,
+        export_max_rows=settings.export_max_rows,
+    )
     register_health(base.bus, base.engine)
 
     async def membership_clock(stopping: asyncio.Event) -> None:

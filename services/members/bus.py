@@ -25,6 +25,9 @@ from contracts.members import (
     EndCorrespondentV1,
     EndMandateV1,
     ErasePersonV1,
+    ExportedFileV1,
+    ExportOrganisationsV1,
+    ExportPeopleV1,
     FindCorrespondentsV1,
     GetAuditLogV1,
     GetMeetingV1,
@@ -104,6 +107,7 @@ def register(
     *,
     quorum_rules: handlers.QuorumRules,
     self_service: handlers.SelfService,
+    export_max_rows: int,
 ) -> None:
     bus.publisher(MemberRegisteredV1)
     bus.publisher(AccessLinkRequestedV1)
@@ -194,6 +198,14 @@ def register(
     @bus.rpc(ImportOrganisationsV1.subject, description=ImportOrganisationsV1.__doc__)
     async def import_organisations(command: ImportOrganisationsV1) -> ImportReportV1:
         return await handlers.import_organisations(command, uow, bus.files)
+
+    @bus.rpc(ExportPeopleV1.subject, description=ExportPeopleV1.__doc__)
+    async def export_people(query: ExportPeopleV1) -> ExportedFileV1:
+        return await handlers.export_people(query, uow, bus.files, max_rows=export_max_rows)
+
+    @bus.rpc(ExportOrganisationsV1.subject, description=ExportOrganisationsV1.__doc__)
+    async def export_organisations(query: ExportOrganisationsV1) -> ExportedFileV1:
+        return await handlers.export_organisations(query, uow, bus.files, max_rows=export_max_rows)
 
     @bus.rpc(OverrideMembershipV1.subject, description=OverrideMembershipV1.__doc__)
     async def override_membership(command: OverrideMembershipV1) -> MembershipV1:

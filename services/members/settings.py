@@ -44,6 +44,12 @@ class MembersSettings(ServiceSettings):
     email_change_hours: float = Field(
         default=24, gt=0, description="How long the link confirming a new address works."
     )
+    export_max_rows: int = Field(
+        default=200_000,
+        gt=0,
+        le=1_048_575,  # an XLSX sheet's rows, the header aside
+        description="Longest list an export writes; a longer one is refused (narrow the filter).",
+    )
     unconfirmed_retention_days: float = Field(
         default=30,
         gt=0,

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import uuid
-from collections.abc import AsyncIterable
+from collections.abc import AsyncGenerator, AsyncIterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -40,6 +41,7 @@ log = get_logger("reso.files")
 FILES_BUCKET = "RESO_FILES"
 CHUNK_SIZE = 128 * 1024  # nats-py's default chunk, well under NATS's 1 MB payload limit
 READ_TIMEOUT_SECONDS = 120  # a read that stalls (chunks expired meanwhile) must not hang
+STREAM_BATCH = 8  # chunks a stream fetches at a time (1 MiB): what it holds in memory
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,54 @@ class Files:
         if len(data) != info.size or OBJ_DIGEST_TEMPLATE.format(digest=digest) != info.digest:
             raise Unavailable(f"file {info.name} read back damaged (size or digest)")
         return data
+
+    async def stream(self, name: str) -> AsyncGenerator[bytes, None]:
+        """The object's bytes as they are fetched, a few chunks at a time, so a file of any size
+        is never held whole, and the next chunks are fetched only when the reader wants them.
+
+        :class:`NotFound` when the object is gone (on the first iteration). Size and digest are
+        checked at the end: a damaged object raises :class:`Unavailable` after its bytes were
+        given out, so the reader must not treat what it got as complete before the end.
+        """
+        js = self._jetstream()
+        try:
+            async with asyncio.timeout(READ_TIMEOUT_SECONDS):
+                info = await (await js.object_store(self._bucket)).get_info(name)
+        except ObjectNotFoundError as error:
+            raise NotFound("Le fichier demandé n'est plus disponible.", file=name) from error
+        except (nats.errors.Error, TimeoutError) as error:
+            raise Unavailable(f"object store read failed: {error!r}") from error
+        remaining = (info.chunks or 0) if info.size else 0
+        digest, size = hashlib.sha256(), 0
+        if remaining:
+            subscription = await js.pull_subscribe(
+                OBJ_CHUNKS_PRE_TEMPLATE.format(bucket=self._bucket, obj=info.nuid),
+                stream=OBJ_STREAM_TEMPLATE.format(bucket=self._bucket),
+                config=api.ConsumerConfig(
+                    ack_policy=api.AckPolicy.NONE,
+                    deliver_policy=api.DeliverPolicy.ALL,
+                    inactive_threshold=READ_TIMEOUT_SECONDS,
+                ),
+            )
+            try:
+                while remaining:
+                    try:
+                        messages = await subscription.fetch(
+                            min(STREAM_BATCH, remaining), timeout=10
+                        )
+                    except (nats.errors.Error, TimeoutError) as error:
+                        raise Unavailable(f"object store read failed: {error!r}") from error
+                    for message in messages:
+                        remaining -= 1
+                        size += len(message.data)
+                        digest.update(message.data)
+                        yield message.data
+            finally:
+                with contextlib.suppress(Exception):  # the consumer expires anyway
+                    await subscription.unsubscribe()
+        encoded = base64.urlsafe_b64encode(digest.digest()).decode()
+        if size != info.size or OBJ_DIGEST_TEMPLATE.format(digest=encoded) != info.digest:
+            raise Unavailable(f"file {info.name} read back damaged (size or digest)")
 
     async def delete(self, name: str) -> None:
         """Delete the object; one already gone is fine. A failure is only logged: the bucket's

@@ -1,6 +1,6 @@
 """Files larger than a NATS message through the JetStream object store (``runtime/files.py``):
-streamed in, read back whole by any NATS client, deleted once taken, and a bucket that forgets
-what nobody took."""
+streamed in, read back whole by any NATS client or streamed out chunk by chunk, deleted once
+taken, and a bucket that forgets what nobody took."""
 
 from __future__ import annotations
 
@@ -53,6 +53,20 @@ class TestFiles:
         assert await stored_files(nats_server.url) == []
         with pytest.raises(NotFound, match="envoyez-le de nouveau"):
             await bus.files.take(stored.name)
+
+    async def test_streams_a_file_back_a_chunk_at_a_time_as_it_is_read(self, bus, nats_server):
+        stored = await bus.files.put(_pieces(DATA), max_bytes=10_000_000)
+        empty = await bus.files.put(_pieces(b""), max_bytes=10)
+
+        chunks = [chunk async for chunk in bus.files.stream(stored.name)]
+        nothing = [chunk async for chunk in bus.files.stream(empty.name)]
+        await bus.files.delete(stored.name)
+
+        assert b"".join(chunks) == DATA
+        assert max(len(chunk) for chunk in chunks) == 128 * 1024
+        assert nothing == []
+        with pytest.raises(NotFound, match="n'est plus disponible"):
+            await anext(bus.files.stream(stored.name))
 
     async def test_refuses_more_than_the_limit_and_leaves_nothing_behind(self, bus, nats_server):
         with pytest.raises(TooLarge, match=r"taille maximale acceptée \(1,0 Mo\)"):

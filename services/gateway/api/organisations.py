@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import Email, Siren
@@ -16,6 +17,8 @@ from contracts.members import (
     AuditLogV1,
     College,
     CreateOrganisationV1,
+    ExportFormat,
+    ExportOrganisationsV1,
     GetAuditLogV1,
     GetOrganisationV1,
     ImportOrganisationsV1,
@@ -30,6 +33,7 @@ from contracts.members import (
     UpdateOrganisationV1,
 )
 from services.gateway.api import Rpc, Staff
+from services.gateway.downloads import EXPORT_RESPONSES, download
 from services.gateway.uploads import CSV_BODY, UploadedFiles, import_file
 
 router = APIRouter(prefix="/api/v1/organisations", tags=["organisations"])
@@ -72,6 +76,12 @@ class OrganisationsQuery(OrganisationsFilter):
     offset: int = Field(default=0, ge=0)
 
 
+class OrganisationsExportQuery(OrganisationsFilter):
+    """Filters (every given one must hold) and the file format."""
+
+    format: ExportFormat = "csv"
+
+
 class Organisation(BaseModel):
     id: uuid.UUID
     kind: OrganisationKind
@@ -112,6 +122,27 @@ async def search_organisations(
     wanted = OrganisationsFilter(**query.model_dump(exclude={"limit", "offset"}))
     command = SearchOrganisationsV1(filter=wanted, limit=query.limit, offset=query.offset)
     return await rpc.call(command, OrganisationsPageV1)
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses=EXPORT_RESPONSES,
+    summary="Export organisations as CSV or XLSX (staff)",
+)
+async def export_organisations(
+    request: Request,
+    query: Annotated[OrganisationsExportQuery, Query()],
+    rpc: Rpc,
+    files: UploadedFiles,
+    staff: Staff,
+) -> StreamingResponse:
+    """Every organisation the filters match (the same filters as the search), in its order, as
+    a download: ``format=csv`` (UTF-8 with BOM, ``;``, as French offices open it) or ``xlsx``.
+    422 when the list is longer than members' ``RESO_MEMBERS_EXPORT_MAX_ROWS``."""
+    wanted = OrganisationsFilter(**query.model_dump(exclude={"format"}))
+    command = ExportOrganisationsV1(filter=wanted, format=query.format, by=staff.email)
+    return await download(request, rpc, files, command, format=query.format, stem="organisations")
 
 
 @router.post("", status_code=201, response_model=Organisation, summary="Create (staff)")

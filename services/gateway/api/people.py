@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import Email, PersonName
@@ -20,6 +21,8 @@ from contracts.members import (
     College,
     CreatePersonV1,
     ErasePersonV1,
+    ExportFormat,
+    ExportPeopleV1,
     GetAuditLogV1,
     GetPersonV1,
     ImportPeopleV2,
@@ -37,6 +40,7 @@ from contracts.members import (
     UpdatePersonV1,
 )
 from services.gateway.api import Rpc, Staff
+from services.gateway.downloads import EXPORT_RESPONSES, download
 from services.gateway.uploads import CSV_BODY, UploadedFiles, import_file
 
 router = APIRouter(prefix="/api/v1/people", tags=["people"])
@@ -48,6 +52,12 @@ class PeopleQuery(PeopleFilter):
 
     limit: int = Field(default=50, ge=1, le=500)
     offset: int = Field(default=0, ge=0)
+
+
+class PeopleExportQuery(PeopleFilter):
+    """Filters (every given one must hold) and the file format."""
+
+    format: ExportFormat = "csv"
 
 
 class NewPerson(BaseModel):
@@ -107,6 +117,27 @@ async def search_people(
     return await rpc.call(
         SearchPeopleV1(filter=wanted, limit=query.limit, offset=query.offset), PeoplePageV1
     )
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses=EXPORT_RESPONSES,
+    summary="Export people as CSV or XLSX (staff)",
+)
+async def export_people(
+    request: Request,
+    query: Annotated[PeopleExportQuery, Query()],
+    rpc: Rpc,
+    files: UploadedFiles,
+    staff: Staff,
+) -> StreamingResponse:
+    """Every person the filters match (the same filters as the search), in its order, as a
+    download: ``format=csv`` (UTF-8 with BOM, ``;``, as French offices open it) or ``xlsx``.
+    422 when the list is longer than members' ``RESO_MEMBERS_EXPORT_MAX_ROWS``."""
+    wanted = PeopleFilter(**query.model_dump(exclude={"format"}))
+    command = ExportPeopleV1(filter=wanted, format=query.format, by=staff.email)
+    return await download(request, rpc, files, command, format=query.format, stem="personnes")
 
 
 @router.post("", status_code=201, response_model=PersonV1, summary="Add a person (staff)")

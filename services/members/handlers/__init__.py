@@ -24,6 +24,11 @@ from services.members.handlers.correspondents import (
     find_correspondents,
     list_correspondents,
 )
+from services.members.handlers.exports import (
+    FileSink,
+    export_organisations,
+    export_people,
+)
 from services.members.handlers.governance import (
     QuorumRules,
     create_mandate,
@@ -86,6 +91,7 @@ from services.members.handlers.people import (
 from services.members.store import UowFactory
 
 __all__ = [
+    "FileSink",
     "FileSource",
     "MembershipRules",
     "QuorumRules",
@@ -105,6 +111,8 @@ __all__ = [
     "end_correspondent",
     "end_mandate",
     "erase_person",
+    "export_organisations",
+    "export_people",
     "export_person_data",
     "find_correspondents",
     "get_audit_log",

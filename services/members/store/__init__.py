@@ -46,6 +46,7 @@ from services.members.domain.people import PersonChanged, PersonConfirmed
 from services.members.store.access import AccessLinkRepository, ConsentRepository
 from services.members.store.audit import AuditRepository
 from services.members.store.correspondents import CorrespondentRepository
+from services.members.store.exports import ExportRepository
 from services.members.store.governance import GovernanceRepository
 from services.members.store.memberships import AffiliationRepository, MembershipRepository
 from services.members.store.networks import NetworkRepository
@@ -275,6 +276,7 @@ class MembersUnitOfWork(UnitOfWork):
     links: AccessLinkRepository
     consents: ConsentRepository
     correspondents: CorrespondentRepository
+    exports: ExportRepository
 
     def _open(self) -> None:
         self.audit = AuditRepository(self.session)
@@ -283,6 +285,7 @@ class MembersUnitOfWork(UnitOfWork):
         self.governance = GovernanceRepository(self.session)
         self.networks = NetworkRepository(self.session)
         self.correspondents = CorrespondentRepository(self.session)
+        self.exports = ExportRepository(self.session)
         self.memberships = MembershipRepository(self.session)
         self.affiliations = AffiliationRepository(self.session)
         self.people = PeopleRepository(self.session, reliability.outbox)
