@@ -16,7 +16,7 @@ NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
 class TestPersonUpdated:
     def test_reads_back_exactly_as_written(self) -> None:
-        person, changed = create(
+        _, changed = create(
             first_name="Léa",
             last_name="Le Guen",
             email="Léa.Le-Guen@Exemple.fr",
