@@ -42,6 +42,8 @@ R = TypeVar("R")
 
 _DELIMITERS = (";", ",", "\t")  # on a tie the first wins: French Excel writes ";"
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+# The combining marks NFKD splits accents into (the Unicode blocks of combining diacritics).
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 _INSEE_LIKE = re.compile(r"^(\d{4,5}|2[AB]\d{3})$", re.IGNORECASE)
 _QPV_SEPARATORS = re.compile(r"[,;|\s]+")
@@ -137,8 +139,10 @@ class ImportReport(Generic[R]):
 
 def fold(text: str) -> str:
     """Lower case, no accents, punctuation and spaces as one space: "N° SIREN" → "n siren"."""
+    if text.isascii():  # most of what is folded (addresses, codes): no accent to take off
+        return _NOT_ALNUM.sub(" ", text.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    bare = _COMBINING.sub("", decomposed)
     return _NOT_ALNUM.sub(" ", bare).strip()
 
 

@@ -272,8 +272,11 @@ def create(
     kind: str = PersonKind.OTHER.value,
     college: str | None = None,
     territory: TerritoryCodes | None = None,
+    phone_normalised: bool = False,
 ) -> tuple[Person, PersonChanged]:
-    """A person staff add, or an import brings: confirmed (staff vouch for the address)."""
+    """A person staff add, or an import brings: confirmed (staff vouch for the address).
+    ``phone_normalised``: the phone comes from :func:`normalise_phone` already (the import's
+    parser), so it is not parsed a second time."""
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
     _check_kind(kind)
@@ -288,7 +291,7 @@ def create(
         last_name=_name(last_name, "last_name", "Le nom") or "",
         email=email.strip(),
         registered_at=now,
-        phone=normalise_phone(phone),
+        phone=phone if phone_normalised else normalise_phone(phone),
         title=_title(title) or "",
         kind=kind,
         college=college or default_college(kind),
@@ -320,11 +323,15 @@ def _title(value: str | None) -> str | None:
     return value
 
 
+_KINDS = frozenset(k.value for k in PersonKind)
+_COLLEGES = frozenset(c.value for c in College)
+
+
 def _check_kind(kind: str) -> None:
-    if kind not in {k.value for k in PersonKind}:
+    if kind not in _KINDS:
         raise InvalidInput(f"Type de personne inconnu : {kind!r}.", field="kind")
 
 
 def _check_college(college: str) -> None:
-    if college not in {c.value for c in College}:
+    if college not in _COLLEGES:
         raise InvalidInput(f"Collège inconnu : {college!r}.", field="college")

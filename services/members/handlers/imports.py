@@ -69,6 +69,7 @@ async def import_people(
                     now=now,
                     source="import",
                     phone=row.phone,
+                    phone_normalised=True,
                     title=row.title,
                     territory=TerritoryCodes(commune=row.commune) if row.commune else None,
                 )
