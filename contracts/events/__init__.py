@@ -1,0 +1,53 @@
+"""Messages owned by the events service: the agenda, registrations with capacity and waiting
+lists, reminders, attendance, activity reports and calls for applications.
+
+This module holds the shared value types and the facts the service announces on the bus
+(``reso.events.*``); its commands and queries (``rpc.events.*``) live beside them as they are
+built. Facts that a mail answers carry what the mail needs (names, addresses, links): they are
+personal data and live in the EVENTS stream for its bounded max age only.
+"""
+
+from __future__ import annotations
+
+from contracts.events.agenda import EventCancelledV1, EventPublishedV1, EventUpdatedV1
+from contracts.events.applications import ApplicationDecidedV1, ApplicationSubmittedV1
+from contracts.events.common import (
+    AttendanceMode,
+    Audience,
+    EventFormat,
+    EventSummaryV1,
+    EventType,
+    RegistrantV1,
+    RegistrationStatus,
+    Venue,
+)
+from contracts.events.registrations import (
+    RegistrationCancelledV1,
+    RegistrationConfirmedV1,
+    RegistrationOfferedV1,
+    RegistrationPromotedV1,
+    RegistrationWaitlistedV1,
+    ReminderDueV1,
+)
+
+__all__ = [
+    "ApplicationDecidedV1",
+    "ApplicationSubmittedV1",
+    "AttendanceMode",
+    "Audience",
+    "EventCancelledV1",
+    "EventFormat",
+    "EventPublishedV1",
+    "EventSummaryV1",
+    "EventType",
+    "EventUpdatedV1",
+    "RegistrantV1",
+    "RegistrationCancelledV1",
+    "RegistrationConfirmedV1",
+    "RegistrationOfferedV1",
+    "RegistrationPromotedV1",
+    "RegistrationStatus",
+    "RegistrationWaitlistedV1",
+    "ReminderDueV1",
+    "Venue",
+]

@@ -1,0 +1,100 @@
+"""Messages about registrations and reminders."""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime, Field
+
+from contracts.base import Email, Event
+from contracts.events.common import AttendanceMode, EventSummaryV1
+
+
+class _RegistrationFact(Event):
+    registration_id: uuid.UUID
+    event: EventSummaryV1
+    person_id: uuid.UUID | None = Field(
+        default=None, description="The person in members, when the address is theirs."
+    )
+    email: Email
+    first_name: str
+    last_name: str
+    mode: AttendanceMode
+    manage_url: str = Field(
+        description="Signed link to the registration: see it, cancel it (no account needed)."
+    )
+
+
+class RegistrationConfirmedV1(_RegistrationFact):
+    """A registration holds a seat. The confirmation mail carries ``ics``.
+
+    Emitted by events once per registration that gets a seat at once, in the transaction that
+    takes the seat; a person promoted from the waiting list gets RegistrationPromotedV1 instead.
+    """
+
+    subject: ClassVar[str] = "reso.events.registration.confirmed.v1"
+
+    ics: str = Field(description="The event's iCalendar file, for the mail's attachment.")
+
+
+class RegistrationWaitlistedV1(_RegistrationFact):
+    """No seat was left (or the organisation's quota was reached): the person waits, in
+    ``position``. Emitted by events once per registration, in its transaction."""
+
+    subject: ClassVar[str] = "reso.events.registration.waitlisted.v1"
+
+    position: int = Field(ge=1, description="Place in the waiting list when registered.")
+    reason: Literal["full", "organisation_quota"] = "full"
+
+
+class RegistrationOfferedV1(_RegistrationFact):
+    """A seat freed up and is held for the first person waiting until ``hold_until``: they accept
+    it by following ``accept_url``, or it moves on to the next one.
+
+    Emitted by events when the centre holds freed seats for a time (otherwise the person is
+    promoted at once, see RegistrationPromotedV1), in the transaction that frees the seat.
+    """
+
+    subject: ClassVar[str] = "reso.events.registration.offered.v1"
+
+    accept_url: str = Field(description="Signed link that takes the seat.")
+    hold_until: AwareDatetime
+
+
+class RegistrationPromotedV1(_RegistrationFact):
+    """A person on the waiting list got a seat (promoted at once, or accepted an offer). The mail
+    carries ``ics``. Emitted by events once per promotion, in its transaction."""
+
+    subject: ClassVar[str] = "reso.events.registration.promoted.v1"
+
+    ics: str
+
+
+class RegistrationCancelledV1(_RegistrationFact):
+    """A registration ended before the event: the person cancelled by their link, staff did, or a
+    seat offered was not taken in time.
+
+    Emitted by events once per registration, in the transaction that cancels it. Not emitted when
+    the whole event is cancelled (EventCancelledV1 tells every registrant).
+    """
+
+    subject: ClassVar[str] = "reso.events.registration.cancelled.v1"
+
+    by: Literal["self", "staff", "offer_expired"]
+    ics: str = Field(default="", description="The calendar cancellation for this person.")
+
+
+class ReminderDueV1(_RegistrationFact):
+    """Time to remind a registrant of the event, per one of the centre's reminder rules.
+
+    Emitted by events exactly once per registration and rule (across restarts and replicas), for
+    confirmed registrations only, in the transaction that records it. ``video_link`` is set on
+    the last reminder of an online attendance only.
+    """
+
+    subject: ClassVar[str] = "reso.events.reminder.due.v1"
+
+    rule: str = Field(description="The rule, e.g. '7d@09:00'.")
+    last: bool = Field(description="The last reminder before the event.")
+    video_link: str | None = None
