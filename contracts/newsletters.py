@@ -16,7 +16,8 @@ class WelcomeMailSentV1(Event):
     Emitted by newsletters once per person, after the SMTP server accepted the message. Not emitted
     while sending fails (the delivery is retried), when it failed for good, when the confirmation
     link it carried expired before it could be sent, or for a repeated registration event. The
-    other mails newsletters sends (personal links, renewal calls) emit no event.
+    other mails newsletters sends (personal links, renewal calls, mails about events and
+    applications) emit no event.
     """
 
     subject: ClassVar[str] = "reso.newsletters.welcome.sent.v1"

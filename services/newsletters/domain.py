@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,12 +33,41 @@ class MailKind(StrEnum):
     SIGN_IN = "sign_in"  # access link: magic link to the personal space, single use
     CONFIRM_EMAIL = "confirm_email"  # access link: confirm a new address (mailed to it)
     MEMBERSHIP_RENEWAL = "membership_renewal"
+    # Asked for by the events service's facts:
+    REGISTRATION_CONFIRMED = "registration_confirmed"  # a seat at once, with the .ics
+    REGISTRATION_PROMOTED = "registration_promoted"  # a seat from the waiting list, with the .ics
+    REGISTRATION_WAITLISTED = "registration_waitlisted"  # no seat yet
+    REGISTRATION_OFFERED = "registration_offered"  # a seat held until a deadline: accept it
+    REGISTRATION_CANCELLED = "registration_cancelled"  # with the .ics cancellation when given
+    EVENT_UPDATED = "event_updated"  # to each registrant, the .ics to confirmed ones
+    EVENT_CANCELLED = "event_cancelled"  # to each registrant, the .ics to confirmed ones
+    EVENT_REMINDER = "event_reminder"  # the video link on the last one of an online attendance
+    APPLICATION_SUBMITTED = "application_submitted"  # the acknowledgement reference
+    APPLICATION_DECIDED = "application_decided"  # selected, waiting or rejected
 
 
 ACCESS_LINK_KINDS = frozenset({MailKind.CONFIRM_SIGNUP, MailKind.SIGN_IN, MailKind.CONFIRM_EMAIL})
 
-CREDENTIAL_KEYS = ("url", "confirmation_url")
-"""Keys of ``TransactionalMail.data`` that hold a live link: removed once the mail is settled."""
+REGISTRATION_KINDS = frozenset(
+    {
+        MailKind.REGISTRATION_CONFIRMED,
+        MailKind.REGISTRATION_PROMOTED,
+        MailKind.REGISTRATION_WAITLISTED,
+        MailKind.REGISTRATION_OFFERED,
+        MailKind.REGISTRATION_CANCELLED,
+        MailKind.EVENT_REMINDER,
+    }
+)
+"""Mails about one registration, written from a registration fact (with its manage link)."""
+
+EVENT_NOTICE_KINDS = frozenset({MailKind.EVENT_UPDATED, MailKind.EVENT_CANCELLED})
+"""Mails to each registrant of an event that changed or was cancelled."""
+
+APPLICATION_KINDS = frozenset({MailKind.APPLICATION_SUBMITTED, MailKind.APPLICATION_DECIDED})
+
+CREDENTIAL_KEYS = ("url", "confirmation_url", "manage_url", "accept_url", "video_link", "ics")
+"""Keys of ``TransactionalMail.data`` that hold a live link (or a calendar file, which may
+carry one): removed once the mail is settled."""
 
 SEND_LEASE = timedelta(minutes=5)
 """How long a claimed mail stays with its sender; a sender that died loses it after that."""
@@ -45,6 +75,11 @@ SEND_LEASE = timedelta(minutes=5)
 
 class InvalidLink(DomainError):
     """A link that is not absolute http(s): never mailed (the event is dead-lettered)."""
+
+
+class InvalidCalendar(DomainError):
+    """A calendar file that is not the one the fact promises: never attached (the event is
+    dead-lettered)."""
 
 
 def checked_link(url: str) -> str:
@@ -57,13 +92,38 @@ def checked_link(url: str) -> str:
     return url
 
 
+_METHOD = re.compile(r"^METHOD:(.*?)\r?$", re.IGNORECASE | re.MULTILINE)
+
+
+def calendar_method(ics: str) -> str | None:
+    """The iCalendar METHOD of a file (``REQUEST``, ``CANCEL``), upper case; None without one."""
+    found = _METHOD.search(ics)
+    return found.group(1).strip().upper() if found else None
+
+
+def checked_calendar(ics: str, method: str) -> str:
+    """A calendar file we are willing to attach: one VCALENDAR whose METHOD is ``method`` (the
+    Content-Type of the attachment repeats it, RFC 6047), its lines ending in CRLF (RFC 5545)."""
+    text = ics.strip()
+    if not (text.upper().startswith("BEGIN:VCALENDAR") and text.upper().endswith("END:VCALENDAR")):
+        raise InvalidCalendar("fichier iCalendar refusé : BEGIN:VCALENDAR … END:VCALENDAR attendu")
+    found = calendar_method(text)
+    if found != method:
+        raise InvalidCalendar(
+            f"fichier iCalendar refusé : METHOD:{method} attendu (trouvé : {found or 'aucun'})"
+        )
+    return re.sub(r"\r?\n", "\r\n", text) + "\r\n"
+
+
 @dataclass
 class TransactionalMail:
     """One e-mail owed to one recipient, whatever its kind.
 
     ``dedupe_key`` is unique in the store, so a redelivered or repeated event never owes a second
     mail. ``data`` is what the kind's templates need (JSON-serialisable). ``expires_at`` is set
-    when the mail carries a link that stops working: past it, the mail is not sent.
+    when the mail stops making sense at some moment: the link it carries stops working (a
+    personal link, a seat offered until a deadline), or the event it reminds of is over. Past
+    it, the mail is not sent.
     """
 
     id: uuid.UUID
@@ -105,8 +165,9 @@ class TransactionalMail:
         return None
 
     def expired(self) -> None:
-        """Its link stopped working before it could be sent: it is never sent."""
-        self.last_error = "lien expiré avant l'envoi"
+        """Its link stopped working (or its event ended) before it could be sent: it is never
+        sent."""
+        self.last_error = _EXPIRY_REASONS.get(self.kind, "lien expiré avant l'envoi")
         self._settle(DeliveryStatus.EXPIRED)
 
     def failed_temporarily(self, error: str, now: datetime, max_attempts: int) -> None:
@@ -137,6 +198,22 @@ _MESSAGE_ID_TAGS = {
     MailKind.SIGN_IN: "link",
     MailKind.CONFIRM_EMAIL: "link",
     MailKind.MEMBERSHIP_RENEWAL: "dues",
+    MailKind.REGISTRATION_CONFIRMED: "reg",
+    MailKind.REGISTRATION_PROMOTED: "reg",
+    MailKind.REGISTRATION_WAITLISTED: "reg",
+    MailKind.REGISTRATION_OFFERED: "reg",
+    MailKind.REGISTRATION_CANCELLED: "reg",
+    MailKind.EVENT_UPDATED: "event",
+    MailKind.EVENT_CANCELLED: "event",
+    MailKind.EVENT_REMINDER: "remind",
+    MailKind.APPLICATION_SUBMITTED: "apply",
+    MailKind.APPLICATION_DECIDED: "apply",
+}
+"""At most 7 characters: the Message-ID stays on one header line (``mailer.message_id``)."""
+
+_EXPIRY_REASONS = {
+    MailKind.REGISTRATION_OFFERED: "place proposée : délai passé avant l'envoi",
+    MailKind.EVENT_REMINDER: "événement terminé avant l'envoi",
 }
 
 
@@ -162,6 +239,42 @@ def access_link_key(event_id: uuid.UUID) -> str:
 def renewal_key(membership_id: uuid.UUID, email: str) -> str:
     """One renewal call per membership and recipient address (compared case-insensitively)."""
     return f"membership_renewal:{membership_id}:{email.strip().casefold()}"
+
+
+def registration_key(kind: MailKind, registration_id: uuid.UUID) -> str:
+    """One mail of a kind per registration (confirmed, promoted, waitlisted, cancelled): the
+    events service emits each of these facts once per registration."""
+    return f"{kind.value}:{registration_id}"
+
+
+def offer_key(registration_id: uuid.UUID, hold_until: datetime) -> str:
+    """One mail per seat offered: per registration and deadline (a later offer is a new one)."""
+    return f"{MailKind.REGISTRATION_OFFERED.value}:{registration_id}:{hold_until.isoformat()}"
+
+
+def reminder_key(registration_id: uuid.UUID, rule: str) -> str:
+    """One reminder per registration and reminder rule."""
+    return f"{MailKind.EVENT_REMINDER.value}:{registration_id}:{rule}"
+
+
+def event_updated_key(event_id: uuid.UUID, sequence: int, registration_id: uuid.UUID) -> str:
+    """One notice per change of an event (its iCalendar SEQUENCE) and registration."""
+    return f"{MailKind.EVENT_UPDATED.value}:{event_id}:{sequence}:{registration_id}"
+
+
+def event_cancelled_key(event_id: uuid.UUID, registration_id: uuid.UUID) -> str:
+    """One cancellation notice per event and registration."""
+    return f"{MailKind.EVENT_CANCELLED.value}:{event_id}:{registration_id}"
+
+
+def application_key(application_id: uuid.UUID) -> str:
+    """One acknowledgement per application."""
+    return f"{MailKind.APPLICATION_SUBMITTED.value}:{application_id}"
+
+
+def decision_key(application_id: uuid.UUID, decision: str) -> str:
+    """One mail per application and decision (waiting, then selected, is two mails)."""
+    return f"{MailKind.APPLICATION_DECIDED.value}:{application_id}:{decision}"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email.policy
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -17,8 +17,23 @@ import aiosmtplib
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from services.newsletters.domain import ACCESS_LINK_KINDS, MailKind, TransactionalMail
-from services.newsletters.formatting import euros, minutes_left, paris_datetime
+from services.newsletters.domain import (
+    ACCESS_LINK_KINDS,
+    APPLICATION_KINDS,
+    EVENT_NOTICE_KINDS,
+    REGISTRATION_KINDS,
+    MailKind,
+    TransactionalMail,
+    calendar_method,
+)
+from services.newsletters.formatting import (
+    euros,
+    event_place,
+    minutes_left,
+    ordinal,
+    paris_datetime,
+    paris_span,
+)
 from services.newsletters.settings import NewslettersSettings
 from services.runtime.settings import CentreSettings
 
@@ -28,6 +43,28 @@ class Rendered:
     subject: str
     text: str
     html: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file joined to a message: its bytes as sent, and how mail software should read them."""
+
+    filename: str
+    content: bytes
+    content_type: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+def calendar_attachment(ics: str) -> Attachment:
+    """An iCalendar file as mail software expects it (RFC 6047): ``text/calendar`` with the
+    file's METHOD and its charset; ``evenement.ics``, or ``annulation.ics`` for a cancellation.
+
+    Sent as bytes (base64), so its CRLF line ends arrive as they are.
+    """
+    method = calendar_method(ics)
+    filename = "annulation.ics" if method == "CANCEL" else "evenement.ics"
+    params = ((("method", method),) if method else ()) + (("charset", "utf-8"),)
+    return Attachment(filename, ics.encode("utf-8"), "text/calendar", params)
 
 
 def _paragraphs(value: str) -> Markup:
@@ -83,7 +120,13 @@ class Mailer:
             to_name=mail.name,
             to_email=mail.email,
             message_id_key=mail.message_id_key,
+            attachments=self.attachments(mail),
         )
+
+    def attachments(self, mail: TransactionalMail) -> list[Attachment]:
+        """The files a mail carries: the calendar file of an event mail, when it has one."""
+        ics = mail.data.get("ics")
+        return [calendar_attachment(ics)] if ics else []
 
     def _context(self, mail: TransactionalMail, now: datetime) -> dict[str, Any]:
         data = mail.data
@@ -117,7 +160,75 @@ class Mailer:
                 "free": Decimal(data["dues"]) == 0,
                 "payment_instructions": self._payment,
             }
+        elif mail.kind in REGISTRATION_KINDS:
+            context |= _registration_context(mail)
+        elif mail.kind in EVENT_NOTICE_KINDS:
+            context |= {
+                "first_name": data["first_name"],
+                "status": data["status"],
+                "event": _event_view(data["event"], mode=None),
+                "changes": data.get("changes", []),
+                "reason": data.get("reason", ""),
+                "calendar": _calendar_name(data),
+            }
+        elif mail.kind in APPLICATION_KINDS:
+            submitted = data.get("submitted_at")
+            context |= {
+                "first_name": data["first_name"],
+                "call_title": data["call_title"],
+                "reference": data["reference"],
+                "organisation_name": data.get("organisation_name", ""),
+                "submitted": paris_datetime(datetime.fromisoformat(submitted))
+                if submitted
+                else None,
+                "decision": data.get("decision"),
+                "message": data.get("message", ""),
+            }
         return context
+
+
+def _registration_context(mail: TransactionalMail) -> dict[str, Any]:
+    """What a mail about one registration says: the event where the person attends, the link
+    to manage the registration, and what the kind adds."""
+    data = mail.data
+    context: dict[str, Any] = {
+        "first_name": data["first_name"],
+        "event": _event_view(data["event"], mode=data["mode"]),
+        "mode": data["mode"],
+        "manage_url": data["manage_url"],
+        "calendar": _calendar_name(data),
+    }
+    if mail.kind is MailKind.REGISTRATION_WAITLISTED:
+        context |= {"position": ordinal(int(data["position"])), "reason": data["reason"]}
+    elif mail.kind is MailKind.REGISTRATION_OFFERED:
+        if mail.expires_at is None:
+            raise ValueError("a seat offered without a deadline")
+        context |= {"accept_url": data["accept_url"], "hold": paris_datetime(mail.expires_at)}
+    elif mail.kind is MailKind.REGISTRATION_CANCELLED:
+        context |= {"by": data["by"]}
+    elif mail.kind is MailKind.EVENT_REMINDER:
+        context |= {"video_link": data.get("video_link"), "last": bool(data.get("last"))}
+    return context
+
+
+def _event_view(event: Mapping[str, Any], *, mode: str | None) -> dict[str, Any]:
+    """An event as mails show it: when (Paris time), where (for this attendance mode), page."""
+    starts = datetime.fromisoformat(event["starts_at"])
+    ends = datetime.fromisoformat(event["ends_at"])
+    return {
+        "title": event["title"],
+        "format": event["format"],
+        "when": paris_span(starts, ends),
+        "on": paris_span(starts, ends, article=True),
+        "starts": paris_datetime(starts),
+        "place": event_place(event["format"], event.get("venue"), mode),
+        "url": event["url"],
+    }
+
+
+def _calendar_name(data: Mapping[str, Any]) -> str | None:
+    ics = data.get("ics")
+    return calendar_attachment(ics).filename if ics else None
 
 
 def message_id(key: str, domain: str) -> str:
@@ -139,8 +250,10 @@ def compose(
     to_name: str,
     to_email: str,
     message_id_key: str,
+    attachments: Sequence[Attachment] = (),
 ) -> EmailMessage:
-    """A multipart/alternative message (plain text first, then HTML) with proper headers.
+    """A multipart/alternative message (plain text first, then HTML) with proper headers; with
+    attachments, a multipart/mixed one whose first part is that alternative, then the files.
 
     An address with non-ASCII characters (josé@exemple.fr) needs SMTPUTF8 (RFC 6531); other
     messages keep the classic encoding that every server accepts.
@@ -154,6 +267,15 @@ def compose(
     message["Message-ID"] = message_id(message_id_key, sender_email.rsplit("@", 1)[-1])
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
+    for attachment in attachments:
+        maintype, subtype = attachment.content_type.split("/", 1)
+        message.add_attachment(
+            attachment.content,
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+            params=dict(attachment.params),
+        )
     return message
 
 

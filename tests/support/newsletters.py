@@ -29,6 +29,7 @@ from services.newsletters.store import (
 from services.runtime.db import create_engine, session_factory
 from services.runtime.migrations import upgrade
 from services.runtime.settings import CentreSettings
+from tests.support import event_facts
 from tests.support.factories import unique_email
 from tests.support.smtp import FakeSmtp
 
@@ -60,6 +61,24 @@ def owed(
     )
 
 
+def event_mails() -> dict[MailKind, TransactionalMail]:
+    """One mail of each kind the events service's facts call for, as the store holds it before
+    it is sent (built from facts by the handlers' own mapping)."""
+    samples: list[Any] = [
+        event_facts.confirmed(),
+        event_facts.promoted(),
+        event_facts.waitlisted(),
+        event_facts.offered(),
+        event_facts.cancelled(ics=event_facts.calendar("CANCEL")),
+        event_facts.reminder(),
+        event_facts.event_updated(event_facts.registrant()),
+        event_facts.event_cancelled(event_facts.registrant()),
+        event_facts.application_submitted(),
+        event_facts.application_decided(),
+    ]
+    return {mail.kind: mail for fact in samples for mail in handlers.mails_for(fact)}
+
+
 def as_received(message: EmailMessage) -> EmailMessage:
     """The message as the SMTP server receives it: serialised, then parsed back."""
     received = email.message_from_bytes(bytes(message), policy=email.policy.default)
@@ -68,7 +87,12 @@ def as_received(message: EmailMessage) -> EmailMessage:
 
 
 def parts(message: EmailMessage) -> dict[str, str]:
-    return {part.get_content_type(): part.get_content() for part in message.iter_parts()}
+    """The text and HTML bodies of a message, whether or not it carries attachments."""
+    alternative = next(
+        part for part in message.walk() if part.get_content_type() == "multipart/alternative"
+    )
+    assert isinstance(alternative, EmailMessage)
+    return {part.get_content_type(): part.get_content() for part in alternative.iter_parts()}
 
 
 @dataclass

@@ -39,7 +39,15 @@ from services.newsletters.formatting import euros, minutes_left, paris_datetime
 from services.newsletters.store import DUE, transactional_mails
 from services.runtime.settings import CentreSettings
 from tests.support.factories import unique_email
-from tests.support.newsletters import Newsletters, as_received, mailer, newsletters_on, owed, parts
+from tests.support.newsletters import (
+    Newsletters,
+    as_received,
+    event_mails,
+    mailer,
+    newsletters_on,
+    owed,
+    parts,
+)
 from tests.support.smtp import FakeSmtp
 
 CENTRE = CentreSettings(
@@ -139,7 +147,9 @@ def _of_kind(kind: MailKind) -> TransactionalMail:
         return owed(kind)
     if kind is MailKind.MEMBERSHIP_RENEWAL:
         return _renewal()
-    return _access_link(kind)
+    if kind in ACCESS_LINK_KINDS:
+        return _access_link(kind)
+    return event_mails()[kind]
 
 
 class TestEveryKind:
@@ -147,7 +157,10 @@ class TestEveryKind:
     def test_is_plain_text_then_html_declared_in_french(self, kind: MailKind) -> None:
         message = _received(_of_kind(kind))
 
-        assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+        assert list(parts(message)) == ["text/plain", "text/html"]
+        assert message.get_content_type() == (
+            "multipart/mixed" if "ics" in _of_kind(kind).data else "multipart/alternative"
+        )
         assert '<html lang="fr">' in parts(message)["text/html"]
         assert parts(message)["text/plain"].rstrip().endswith(CENTRE.name)
 
