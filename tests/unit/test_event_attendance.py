@@ -15,7 +15,6 @@ from pypdf import PdfReader
 
 from contracts.events.common import EventType
 from services.events.domain.attendance import (
-    EVENT_TYPE_LABELS,
     ONLINE,
     AttendanceEvent,
     Issuer,
@@ -31,6 +30,7 @@ from services.events.domain.attendance import (
     french_time,
     signin_sheet_pdf,
 )
+from services.events.domain.report import EVENT_TYPE_LABELS
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2027, 6, 14, 10, 0, tzinfo=PARIS)

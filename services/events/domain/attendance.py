@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from contracts.events.common import AttendanceMode, EventType
+from contracts.events.common import AttendanceMode
 from services.runtime.errors import Conflict
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -46,18 +46,6 @@ ONLINE = "En ligne"
 FONTS = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 FONT = "DejaVuSans"
 
-EVENT_TYPE_LABELS: dict[str, str] = {
-    EventType.WEBINAR: "Webinaire",
-    EventType.THEMATIC_DAY: "Journée thématique",
-    EventType.INTERREGIONAL_MEETING: "Rencontre interrégionale",
-    EventType.WORKSHOP: "Atelier",
-    EventType.VIDEO_EXCHANGE: "Échange en visio",
-    EventType.FIELD_VISIT: "Visite de terrain",
-    EventType.TRAINING: "Journée de formation",
-    EventType.CLIMATE_FRESCO: "Fresque du climat",
-    EventType.RESEARCH_RESTITUTION: "Restitution de recherche",
-    EventType.OTHER: "Autre",
-}
 MODE_LABELS: dict[str, str] = {"onsite": "Sur place", "online": "En ligne"}
 CSV_HEADER = ("Nom", "Prénom", "Structure", "Modalité", "Présent·e")
 
@@ -91,7 +79,7 @@ class AttendanceEvent:
 
     title: str
     type_label: str
-    """« Rencontre interrégionale »: see :data:`EVENT_TYPE_LABELS`."""
+    """« Rencontre interrégionale »: ``report.EVENT_TYPE_LABELS`` has the label of each type."""
     starts_at: datetime
     ends_at: datetime
     place: str
