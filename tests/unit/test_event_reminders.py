@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import BaseModel, ValidationError, field_validator
 
 from services.events.domain.reminders import (
     DEFAULT_RULES,
@@ -15,6 +16,7 @@ from services.events.domain.reminders import (
     due_reminder,
     format_rules,
     last_rule,
+    next_due_at,
     parse_rules,
     reminder_event_id,
     reminder_key,
@@ -101,8 +103,18 @@ class TestParseRules:
     def test_writes_back_what_it_reads(self) -> None:
         assert parse_rules(format_rules(parse_rules(" 7D@9:00 ,2H"))) == parse_rules("7d@09:00,2h")
 
-    def test_is_a_value_error_so_settings_validation_reports_it(self) -> None:
-        assert issubclass(InvalidReminderRules, ValueError)
+    def test_reports_a_bad_setting_as_a_validation_error_of_that_setting(self) -> None:
+        class Settings(BaseModel):
+            reminder_rules: str = DEFAULT_RULES
+
+            @field_validator("reminder_rules")
+            @classmethod
+            def _check(cls, value: str) -> str:
+                return format_rules(parse_rules(value))
+
+        assert Settings(reminder_rules=" 7D@9:00 , 2H").reminder_rules == "7d@09:00,2h"
+        with pytest.raises(ValidationError, match=r"reminder_rules\n.*item 1, '7 jours'"):
+            Settings(reminder_rules="7 jours")
 
 
 class TestDueInstant:
@@ -168,6 +180,16 @@ class TestLastRule:
         starts = paris(2027, 6, 13, 11, 0)
         same = [ReminderRule.parse("2h"), ReminderRule.parse("0d@09:00")]
         assert last_rule(same, starts) == last_rule(same[::-1], starts)
+
+
+class TestNextDueAt:
+    def test_is_the_next_rule_instant_after_the_given_moment(self) -> None:
+        starts = paris(2027, 6, 13, 9, 30)
+        assert next_due_at(RULES, starts_at=starts, after=paris(2027, 6, 1)) == utc(2027, 6, 6, 7)
+        assert next_due_at(RULES, starts_at=starts, after=paris(2027, 6, 6, 9)) == utc(
+            2027, 6, 12, 7
+        )
+        assert next_due_at(RULES, starts_at=starts, after=paris(2027, 6, 12, 9)) is None
 
 
 class TestDueReminder:

@@ -305,7 +305,7 @@ def _in_year(moment: datetime) -> bool:
     return date(2027, 1, 1) <= moment.astimezone(PARIS).date() <= date(2027, 12, 31)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, database=None)
 @given(records())
 def test_figures_reconcile_with_the_raw_records(
     data: tuple[list[EventRecord], list[RegistrationRecord]],

@@ -35,10 +35,20 @@ same pair, so JetStream also drops a duplicate that two replicas would publish.
    follow the new start, but a rule sent for the old date is not sent a second time.
 
 The **last** reminder (:func:`last_rule`) is the rule with the latest instant before the start:
-the one that carries the online link. A registration made after it gets no reminder at all,
-so the confirmation must carry what the last reminder would (the online link).
+the one that carries the online link. A registration confirmed after it gets no reminder at
+all, so what the last reminder carries (the online link) must reach that person another way
+(the confirmation, the event page shown to confirmed registrants).
 Ties between rules with the same instant are broken by the canonical text, so "last" and
 "superseded" are the same choice on every replica.
+
+A scheduler can sleep until :func:`next_due_at` of the events ahead. Wiring in settings::
+
+    reminder_rules: str = DEFAULT_RULES
+
+    @field_validator("reminder_rules")
+    @classmethod
+    def _check_reminder_rules(cls, value: str) -> str:
+        return format_rules(parse_rules(value))  # InvalidReminderRules -> ValidationError
 """
 
 from __future__ import annotations
@@ -197,6 +207,15 @@ def schedule(
         ((rule, due) for rule, due in timed if due < starts_at),
         key=lambda pair: (pair[1], pair[0].text),
     )
+
+
+def next_due_at(
+    rules: Iterable[ReminderRule], *, starts_at: datetime, after: datetime
+) -> datetime | None:
+    """The first instant after ``after`` at which a rule fires for this event, if any: when a
+    scheduler has something to do for it next."""
+    _require_aware(after, "after")
+    return next((due for _, due in schedule(rules, starts_at) if due > after), None)
 
 
 def last_rule(rules: Iterable[ReminderRule], starts_at: datetime) -> ReminderRule | None:
