@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from services.dataquartiers.handlers.datasets import (
+    FileSource,
+    Reference,
+    get_dataset,
+    publish_dataset,
+    upload_dataset,
+)
+from services.dataquartiers.handlers.indicators import get_catalogue, indicator_values
+from services.dataquartiers.store import UowFactory
 
-from services.dataquartiers.store import DataquartiersUnitOfWork
-
-UowFactory = Callable[[], DataquartiersUnitOfWork]
+__all__ = [
+    "FileSource",
+    "Reference",
+    "UowFactory",
+    "get_catalogue",
+    "get_dataset",
+    "indicator_values",
+    "publish_dataset",
+    "upload_dataset",
+]
