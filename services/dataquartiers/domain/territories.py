@@ -164,6 +164,16 @@ class _Geography:
             return epci.member_codes if epci else ()
         raise ValueError(territory.level)
 
+    def departments(self, territory: TerritoryRef) -> frozenset[str]:
+        """The departments a territory touches (a region: all of its departments)."""
+        if territory.level is Level.DEPARTMENT:
+            return frozenset((territory.code,))
+        if territory.level is Level.REGION:
+            return frozenset(
+                d.code for d in self.ref.departments.values() if d.region_code == territory.code
+            )
+        return frozenset(self.department_of(c) for c in self.communes(territory))
+
     def commune_in(self, territory: TerritoryRef, commune: str) -> bool:
         level, code = territory.level, territory.code
         if level is Level.COMMUNE:
@@ -210,12 +220,20 @@ def relations(ref: Territories, territories: Iterable[TerritoryRef]) -> list[Rel
     EPCI with all its communes, a region with all its departments)."""
     geography = _Geography(ref)
     present = sorted(set(territories), key=lambda t: (-_RANK[t.level], t.code))
+    # A territory can only hold those that touch none but its departments: index by department.
+    touched = {territory: geography.departments(territory) for territory in present}
+    by_department: dict[str, list[TerritoryRef]] = {}
+    for territory in present:
+        for department in touched[territory]:
+            by_department.setdefault(department, []).append(territory)
+    order = {territory: index for index, territory in enumerate(present)}
     found: list[Relation] = []
     for total in present:
         if total.level is Level.QPV:
             continue
+        nearby = {t for d in touched[total] for t in by_department.get(d, ())}
         parts: list[TerritoryRef] = []
-        for candidate in present:
+        for candidate in sorted(nearby, key=order.__getitem__):
             if geography.contains(total, candidate) and all(
                 geography.disjoint(candidate, part) for part in parts
             ):

@@ -145,7 +145,9 @@ async def publish_dataset(
             if indicator.base not in (None, SELF):
                 base_table = await work.datasets.published_raw(str(indicator.base), vintage)
                 bases = {territory: item.value for territory, item in base_table.items()}
-            published = datasets.secrecy_applied(reference.territories, indicator, raw, bases)
+            published = await asyncio.to_thread(  # CPU-bound: keep the service answering
+                datasets.secrecy_applied, reference.territories, indicator, raw, bases
+            )
             await work.datasets.replace_published(indicator_id, vintage, published, dataset.id, now)
             work.record(
                 IndicatorPublished(
