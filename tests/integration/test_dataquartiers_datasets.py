@@ -23,6 +23,7 @@ from contracts.dataquartiers import (
     PublishDatasetV1,
     UploadDatasetV1,
 )
+from reference import territories
 from services.dataquartiers.app import build_app
 from services.dataquartiers.settings import DataquartiersSettings
 from services.dataquartiers.store import indicator_values
@@ -217,3 +218,25 @@ class TestPublish:
 async def _two(messages):  # type: ignore[no-untyped-def]
     found = await messages
     return found if len(found) >= 2 else None
+
+
+class TestBulkLoad:
+    async def test_loads_a_file_larger_than_one_batch_whole(self, gateway_bus, service) -> None:
+        # 2,430 communes x 21 vintages = 51,030 values: three COPY (or executemany) batches.
+        communes = sorted(territories().communes)
+        lines = ["codgeo;indicateur;millesime;valeur"]
+        for year in range(2000, 2021):
+            lines += [
+                f"{code};logements_sociaux;{year};{i % 997}" for i, code in enumerate(communes)
+            ]
+        report = await upload(gateway_bus, "\n".join(lines).encode())
+        assert report.errors == () and report.valid == 51_030
+        engine = create_async_engine(service.settings.database_url)
+        try:
+            async with engine.connect() as connection:
+                count = await connection.scalar(select(func.count()).select_from(indicator_values))
+                total = await connection.scalar(select(func.sum(indicator_values.c.value)))
+        finally:
+            await engine.dispose()
+        assert count == 51_030
+        assert total == 21 * sum(i % 997 for i in range(len(communes)))
