@@ -176,7 +176,7 @@ class TestPublish:
             "qpv:QN04409I": (900.0, ""),
             "qpv:QN04410I": (
                 "s",
-                "secret statistique (secondaire) : empêche de recalculer qpv:QN04407I",
+                "secret statistique (secondaire) : empêche de recalculer le QPV QN04407I",
             ),
         }
         assert all(v.value is None for v in households.values if v.shown == "s")

@@ -10,6 +10,7 @@ from services.dataquartiers.domain.secrecy import Relation
 from services.dataquartiers.domain.territories import (
     Level,
     TerritoryRef,
+    describe_key,
     enclosing,
     name_of,
     relations,
@@ -48,6 +49,11 @@ class TestResolve:
         assert resolve(ref, "243500139") == t(Level.EPCI, "243500139")
         assert resolve(ref, "35") == t(Level.DEPARTMENT, "35")
         assert resolve(ref, "53", Level.REGION) == t(Level.REGION, "53")
+
+    def test_names_a_territory_in_french(self) -> None:
+        assert describe_key("qpv:QN04407I") == "le QPV QN04407I"
+        assert describe_key("epci:244400404") == "l'EPCI 244400404"
+        assert describe_key("x~reste") == "x~reste"
 
     def test_reports_a_2015_qpv_code_as_superseded(self, ref: Territories) -> None:
         with pytest.raises(SupersededQpvCode) as caught:

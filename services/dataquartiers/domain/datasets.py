@@ -18,7 +18,7 @@ from datetime import datetime
 from reference import Territories
 from services.dataquartiers.domain.catalogue import SELF, Indicator
 from services.dataquartiers.domain.secrecy import Cell, Disclosure, protect
-from services.dataquartiers.domain.territories import TerritoryRef, relations
+from services.dataquartiers.domain.territories import TerritoryRef, describe_key, relations
 from services.runtime.errors import Conflict
 
 DRAFT, PUBLISHED = "draft", "published"
@@ -89,7 +89,9 @@ def secrecy_applied(
         for territory, item in raw.items()
     ]
     found = relations(ref, raw) if indicator.additive else []
-    published = protect(cells, found, indicator.secrecy, additive=indicator.additive)
+    published = protect(
+        cells, found, indicator.secrecy, additive=indicator.additive, describe=describe_key
+    )
     return {TerritoryRef.from_key(key): disclosure for key, disclosure in published.items()}
 
 

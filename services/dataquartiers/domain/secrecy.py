@@ -42,7 +42,7 @@ datasets, other vintages, rates combined with their counts) are outside what it 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
@@ -181,8 +181,12 @@ def protect(
     rule: SecrecyRule,
     *,
     additive: bool,
+    describe: Callable[[str], str] = str,
 ) -> dict[str, Disclosure]:
     """Apply primary then (additive indicators) secondary suppression; one disclosure per cell.
+
+    ``describe`` names a cell in the reasons (French), e.g. ``qpv:QN04407I`` as "le QPV
+    QN04407I".
 
     Relations are reduced to the cells present: a missing part moves into the rest; a relation
     whose total is missing, or with no part present, is dropped (nothing to compute from).
@@ -197,7 +201,7 @@ def protect(
             hidden[key] = reason
             primary.add(key)
     if additive and rule.kind is not RuleKind.NONE:
-        _secondary(table, _present(relations, table), rule, hidden)
+        _secondary(table, _present(relations, table), rule, hidden, describe)
     return {
         key: Disclosure(key, None, hidden[key], key in primary)
         if key in hidden
@@ -235,7 +239,11 @@ def _present(relations: Iterable[Relation], table: Mapping[str, Cell]) -> list[R
 
 
 def _secondary(
-    table: dict[str, Cell], relations: Sequence[Relation], rule: SecrecyRule, hidden: dict[str, str]
+    table: dict[str, Cell],
+    relations: Sequence[Relation],
+    rule: SecrecyRule,
+    hidden: dict[str, str],
+    describe: Callable[[str], str],
 ) -> None:
     equations: list[_Equation] = []
     for relation in relations:
@@ -259,16 +267,19 @@ def _secondary(
         equations.append(_Equation(relation.total, relation.parts, rest))
 
     while True:
-        _fixpoint(table, equations, hidden)
+        _fixpoint(table, equations, hidden, describe)
         exposed = recomputable(equations_matrix(equations), set(hidden))
         if not exposed:
             return
-        if not _hide_near(sorted(exposed)[0], table, equations, hidden):
+        if not _hide_near(sorted(exposed)[0], table, equations, hidden, describe):
             return  # nothing left to hide around it; cannot happen with a published total
 
 
 def _fixpoint(
-    table: Mapping[str, Cell], equations: Sequence[_Equation], hidden: dict[str, str]
+    table: Mapping[str, Cell],
+    equations: Sequence[_Equation],
+    hidden: dict[str, str],
+    describe: Callable[[str], str],
 ) -> None:
     changed = True
     while changed:
@@ -286,7 +297,7 @@ def _fixpoint(
             if len(inside) == 1 or pinned_to_zero:
                 choice = _candidate(table, equation, hidden)
                 if choice is not None:
-                    hidden[choice] = _protects(inside[0])
+                    hidden[choice] = _protects(inside[0], describe)
                     changed = True
 
 
@@ -301,7 +312,11 @@ def _candidate(
 
 
 def _hide_near(
-    exposed: str, table: Mapping[str, Cell], equations: Sequence[_Equation], hidden: dict[str, str]
+    exposed: str,
+    table: Mapping[str, Cell],
+    equations: Sequence[_Equation],
+    hidden: dict[str, str],
+    describe: Callable[[str], str],
 ) -> bool:
     """Hide the smallest published cell of an equation that holds ``exposed``; when all their
     cells are hidden already, of the equations one hidden cell further, and so on."""
@@ -311,18 +326,18 @@ def _hide_near(
         options = {key for e in touching for key in e.cells if key not in hidden and key in table}
         if options:
             choice = min(options, key=lambda key: (table[key].value == 0, table[key].value, key))
-            hidden[choice] = _protects(exposed)
+            hidden[choice] = _protects(exposed, describe)
             return True
         frontier = {key for e in touching for key in e.cells} - reached
         reached |= frontier
     return False
 
 
-def _protects(key: str) -> str:
+def _protects(key: str, describe: Callable[[str], str]) -> str:
     if key.endswith("~reste"):
-        what = f"le reste de {key.removesuffix('~reste')} (hors parties publiées)"
+        what = f"le reste de {describe(key.removesuffix('~reste'))} (hors parties publiées)"
     else:
-        what = key
+        what = describe(key)
     return f"secret statistique (secondaire) : empêche de recalculer {what}"
 
 

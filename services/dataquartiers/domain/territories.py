@@ -77,6 +77,24 @@ class TerritoryRef:
         return cls(Level(level), code)
 
 
+_THE = {
+    Level.QPV: "le QPV",
+    Level.COMMUNE: "la commune",
+    Level.EPCI: "l'EPCI",
+    Level.DEPARTMENT: "le département",
+    Level.REGION: "la région",
+}
+
+
+def describe_key(key: str) -> str:
+    """A territory key in French: ``qpv:QN04407I`` → "le QPV QN04407I"."""
+    level, _, code = key.partition(":")
+    try:
+        return f"{_THE[Level(level)]} {code}"
+    except ValueError:
+        return key
+
+
 def guess_level(code: str) -> Level | None:
     """The level a bare code has: QN…/QP… a QPV, 5 characters a commune, 9 digits an EPCI,
     2 or 3 a department. A region needs its level said (``52`` is also Haute-Marne)."""
