@@ -50,6 +50,11 @@ class TestResolve:
         assert resolve(ref, "35") == t(Level.DEPARTMENT, "35")
         assert resolve(ref, "53", Level.REGION) == t(Level.REGION, "53")
 
+    def test_restores_the_leading_zero_a_spreadsheet_dropped(self, ref: Territories) -> None:
+        with pytest.raises(UnknownTerritory, match=r"commune inconnue .* : 01053"):
+            resolve(ref, "1053")  # Bourg-en-Bresse: outside the two regions, but read right
+        assert resolve(ref, "5", Level.DEPARTMENT) == t(Level.DEPARTMENT, "05")
+
     def test_names_a_territory_in_french(self) -> None:
         assert describe_key("qpv:QN04407I") == "le QPV QN04407I"
         assert describe_key("epci:244400404") == "l'EPCI 244400404"

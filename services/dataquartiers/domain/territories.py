@@ -57,7 +57,7 @@ LEVEL_ALIASES = {
 """How files name levels (INSEE's ``COM``, ``DEP``, ``REG``…), lower-cased."""
 
 _QPV_LIKE = re.compile(r"^Q[NP]", re.IGNORECASE)
-_COMMUNE_LIKE = re.compile(r"^(\d{5}|2[AB]\d{3})$", re.IGNORECASE)
+_COMMUNE_LIKE = re.compile(r"^(\d{4,5}|2[AB]\d{3})$", re.IGNORECASE)
 _EPCI_LIKE = re.compile(r"^\d{9}$")
 _DEPARTMENT_LIKE = re.compile(r"^(\d{2,3}|2[AB])$", re.IGNORECASE)
 
@@ -96,8 +96,9 @@ def describe_key(key: str) -> str:
 
 
 def guess_level(code: str) -> Level | None:
-    """The level a bare code has: QN…/QP… a QPV, 5 characters a commune, 9 digits an EPCI,
-    2 or 3 a department. A region needs its level said (``52`` is also Haute-Marne)."""
+    """The level a bare code has: QN…/QP… a QPV, 5 characters a commune (4 digits: one that
+    lost its leading zero in a spreadsheet), 9 digits an EPCI, 2 or 3 a department. A region
+    needs its level said (``52`` is also Haute-Marne)."""
     code = code.strip()
     if _QPV_LIKE.match(code):
         return Level.QPV
@@ -120,7 +121,7 @@ def resolve(ref: Territories, code: str, level: Level | None = None) -> Territor
     if level is Level.QPV:
         return TerritoryRef(level, ref.check_qpv(code).code)
     if level is Level.COMMUNE:
-        return TerritoryRef(level, ref.check_commune(code).code)
+        return TerritoryRef(level, ref.check_commune(code.zfill(5)).code)
     if level is Level.EPCI:
         return TerritoryRef(level, ref.check_epci(code).siren)
     if level is Level.DEPARTMENT:
