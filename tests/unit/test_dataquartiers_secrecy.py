@@ -6,7 +6,9 @@ departments, QPV inside communes, some communes left out of the table), publishe
 plays an attacker who knows every published value and every relation, and every "rest" (the
 commune outside its QPV…) that is not itself sensitive. It solves that linear system with its
 own exact elimination and fails if any hidden value is fixed by it, or if a published total pins
-hidden cells to zero (values are never negative).
+hidden cells to zero (values are never negative). A second attack does the same on random parts of
+the real geography of Bretagne and Pays de la Loire, with the relations the service builds (two
+QPV there span two communes).
 
 What it proves: no hidden cell is recomputable exactly from the published relations. What it
 does not: that hidden values stay in a wide interval (with "never negative", a hidden part is
@@ -21,6 +23,7 @@ from fractions import Fraction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reference import territories
 from services.dataquartiers.domain.secrecy import (
     Cell,
     Relation,
@@ -29,6 +32,7 @@ from services.dataquartiers.domain.secrecy import (
     protect,
     rest_key,
 )
+from services.dataquartiers.domain.territories import Level, TerritoryRef, relations
 
 FISCAL = SecrecyRule.fiscal()
 
@@ -319,3 +323,51 @@ class TestAttack:
         primary_only = protect(cells, [], FISCAL, additive=True)
         attack = _attack(cells, relation, primary_only)  # type: ignore[arg-type]
         assert _recoverable(attack, attack.unknown) == {"qpv:A"}
+
+
+@st.composite
+def real_tables(draw: st.DrawFn) -> World:
+    """Households on a random part of Bretagne and Pays de la Loire's real geography: QPV
+    (Bellevue and Bellevue-Carnac span two communes), their communes, EPCI, departments and
+    regions, with relations as the service builds them."""
+    ref = territories()
+    qpvs = sorted(q.code for q in ref.qpvs.values() if q.region_code in ("52", "53"))
+    chosen = draw(st.lists(st.sampled_from(qpvs), min_size=1, max_size=12, unique=True))
+    present: set[TerritoryRef] = set()
+    for code in chosen:
+        qpv = ref.qpvs[code]
+        present.add(TerritoryRef(Level.QPV, code))
+        for commune in qpv.commune_codes:
+            if draw(st.booleans()):
+                present.add(TerritoryRef(Level.COMMUNE, commune))
+        for siren in qpv.epci_sirens:
+            if draw(st.booleans()):
+                present.add(TerritoryRef(Level.EPCI, siren))
+        if draw(st.booleans()):
+            present.add(TerritoryRef(Level.DEPARTMENT, qpv.department_code))
+        if qpv.region_code and draw(st.booleans()):
+            present.add(TerritoryRef(Level.REGION, qpv.region_code))
+    # Consistent values: each QPV drawn, each larger unit its QPV plus a drawn remainder.
+    leaf = {t: draw(st.integers(0, 60)) for t in sorted(present) if t.level is Level.QPV}
+    found = relations(ref, present)
+    values: dict[str, int] = {t.key: v for t, v in leaf.items()}
+    contained = {r.total: r.parts for r in found}
+
+    def value(key: str) -> int:
+        if key not in values:
+            parts = contained.get(key, ())
+            values[key] = sum(value(p) for p in parts) + draw(st.integers(0, 60))
+        return values[key]
+
+    cells = [Cell(t.key, float(value(t.key)), base=value(t.key)) for t in sorted(present)]
+    return World(cells, found)
+
+
+class TestAttackOnRealGeography:
+    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(real_tables())
+    def test_no_hidden_value_can_be_recomputed(self, world: World) -> None:
+        published = protect(world.cells, world.relations, FISCAL, additive=True)
+        attack = _attack(world.cells, world.relations, published)
+        assert _recoverable(attack, attack.unknown) == set()
+        assert attack.zero_pinned == []
