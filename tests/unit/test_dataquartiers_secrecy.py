@@ -169,6 +169,23 @@ class TestSecondarySuppression:
         assert {"x", "y", "z"} < hidden
         assert _recoverable(_attack(cells, relations, published), hidden) == set()
 
+    def test_a_value_that_two_published_aggregates_differ_by_is_protected(self) -> None:
+        # The EPCI holds communes 1 and 2 (department D) and commune 3 of another department:
+        # EPCI - D = commune 3, whatever is hidden inside. The fixpoint hides 1 then 2; the
+        # exact check sees the difference and hides the EPCI too.
+        cells = households(**{"epci:E": 230, "dep:D": 200, "com:1": 90, "com:2": 110, "com:3": 7})
+        relations = [
+            Relation("epci:E", ("com:1", "com:2", "com:3"), complete=True),
+            Relation("dep:D", ("com:1", "com:2"), complete=True),
+        ]
+        published = protect(cells, relations, FISCAL, additive=True)
+        hidden = sorted(key for key, cell in published.items() if cell.suppressed)
+        assert hidden == ["com:1", "com:2", "com:3", "epci:E"]
+        assert published["epci:E"].reason == (
+            "secret statistique (secondaire) : empêche de recalculer com:3"
+        )
+        assert published["dep:D"].shown == 200
+
     def test_the_same_table_always_gives_the_same_answer(self) -> None:
         cells = households(**{"commune:C": 100, "qpv:A": 8, "qpv:B": 40, "qpv:D": 40})
         relation = [Relation("commune:C", ("qpv:A", "qpv:B", "qpv:D"))]
