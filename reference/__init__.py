@@ -20,10 +20,16 @@ API (``from reference import territories``)::
     ref.check_region / check_department / check_commune / check_epci   # or UnknownTerritory
     ref.validate_territory(region=, department=, commune=, epci=, qpvs=)  # list of problems
 
+Outlines and the QPV/commune pairs of regions 52 and 53 (``reference.outlines``)::
+
+    qpv_outlines()["QN04405M"]            # GeoJSON MultiPolygon (WGS84, simplified)
+    qpv_communes()                        # 81 QpvCommune pairs (QN04405M twice)
+
 ``UnknownTerritory`` and ``SupersededQpvCode`` are ``ValueError`` subclasses carrying ``code``
 (``"unknown_territory"`` / ``"superseded_qpv_code"``), ``kind`` and the offending ``value``.
 """
 
+from reference.outlines import QpvCommune, qpv_communes, qpv_outlines
 from reference.territory import (
     Commune,
     Department,
@@ -42,10 +48,13 @@ __all__ = [
     "Department",
     "Epci",
     "Qpv",
+    "QpvCommune",
     "Region",
     "SupersededQpvCode",
     "Territories",
     "TerritoryError",
     "UnknownTerritory",
+    "qpv_communes",
+    "qpv_outlines",
     "territories",
 ]

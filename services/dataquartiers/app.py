@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from reference import territories
 from services.dataquartiers import bus as dataquartiers_bus
+from services.dataquartiers.domain.catalogue import load_catalogue
+from services.dataquartiers.handlers import Reference
 from services.dataquartiers.settings import DataquartiersSettings
 from services.dataquartiers.store import DataquartiersUnitOfWork, contract_mapper, reliability
 from services.runtime.health import register_health
@@ -13,8 +16,9 @@ from services.runtime.service import ServiceApp, foundation, run
 def build_app(settings: DataquartiersSettings) -> ServiceApp:
     base = foundation("dataquartiers", settings, reliability)
     uow = base.units_of_work(DataquartiersUnitOfWork, contract_mapper(settings.centre))
+    reference = Reference(load_catalogue(settings.catalogue_file), territories())
 
-    dataquartiers_bus.register(base.bus, uow)
+    dataquartiers_bus.register(base.bus, uow, reference)
     register_health(base.bus, base.engine)
     return ServiceApp("dataquartiers", settings, base.engine, base.bus, base.relay)
 

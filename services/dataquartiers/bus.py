@@ -1,10 +1,43 @@
-"""FastStream adapters of the dataquartiers service."""
+"""FastStream adapters of the dataquartiers service: message -> handler call -> reply."""
 
 from __future__ import annotations
 
+from contracts.dataquartiers import (
+    CatalogueV1,
+    DatasetReportV1,
+    DatasetV1,
+    GetCatalogueV1,
+    GetDatasetV1,
+    GetIndicatorValuesV1,
+    IndicatorPublishedV1,
+    IndicatorValuesV1,
+    PublishDatasetV1,
+    UploadDatasetV1,
+)
 from services.dataquartiers import handlers
 from services.runtime.bus import Bus
 
 
-def register(bus: Bus, uow: handlers.UowFactory) -> None:
-    """Declare the service's RPC handlers, consumers and publishers (none yet)."""
+def register(bus: Bus, uow: handlers.UowFactory, reference: handlers.Reference) -> None:
+    """Declare the service's RPC handlers and publishers."""
+    bus.publisher(IndicatorPublishedV1)
+
+    @bus.rpc(GetCatalogueV1.subject, description=GetCatalogueV1.__doc__)
+    async def get_catalogue(query: GetCatalogueV1) -> CatalogueV1:
+        return await handlers.get_catalogue(query, reference.catalogue)
+
+    @bus.rpc(UploadDatasetV1.subject, description=UploadDatasetV1.__doc__)
+    async def upload_dataset(command: UploadDatasetV1) -> DatasetReportV1:
+        return await handlers.upload_dataset(command, uow, bus.files, reference)
+
+    @bus.rpc(GetDatasetV1.subject, description=GetDatasetV1.__doc__)
+    async def get_dataset(query: GetDatasetV1) -> DatasetV1:
+        return await handlers.get_dataset(query, uow)
+
+    @bus.rpc(PublishDatasetV1.subject, description=PublishDatasetV1.__doc__)
+    async def publish_dataset(command: PublishDatasetV1) -> DatasetV1:
+        return await handlers.publish_dataset(command, uow, reference)
+
+    @bus.rpc(GetIndicatorValuesV1.subject, description=GetIndicatorValuesV1.__doc__)
+    async def indicator_values(query: GetIndicatorValuesV1) -> IndicatorValuesV1:
+        return await handlers.indicator_values(query, uow, reference)

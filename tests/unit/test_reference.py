@@ -75,6 +75,8 @@ print(json.dumps({"after_import": after_import, "after_call": opened}))
             "communes_bretagne_pdl.csv",
             "departements.csv",
             "epci_bretagne_pdl.csv",
+            "qpv2024_bretagne_pdl.geojson",
+            "qpv2024_communes_bretagne_pdl.csv",
             "qpv2024_france_liste.csv",
             "regions.csv",
         ]

@@ -1,1 +1,0 @@
-"""The dataquartiers model and its rules: plain Python, no I/O. Empty until its issue."""

@@ -1,0 +1,77 @@
+"""The dataquartiers service's tables (one metadata for Alembic).
+
+Raw values (``indicator_values``) never leave the service; every query reads
+``published_values``, which publication fills through statistical secrecy.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+
+from services.runtime.store import ReliabilityTables, UtcDateTime
+
+metadata = MetaData()
+reliability = ReliabilityTables(metadata)
+
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("provenance", Text, nullable=False, server_default=""),
+    Column("status", String(16), nullable=False, index=True),
+    Column("indicators", Text, nullable=False),  # JSON list of ids
+    Column("vintages", Text, nullable=False),  # JSON list of years
+    Column("value_count", Integer, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(254), nullable=False),
+    Column("published_at", UtcDateTime(), nullable=True),
+    Column("published_by", String(254), nullable=True),
+)
+
+VALUE_COLUMNS = ("dataset_id", "indicator", "vintage", "level", "code", "value", "base", "largest")
+
+indicator_values = Table(
+    "indicator_values",
+    metadata,
+    Column("dataset_id", String(36), ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
+    Column("indicator", String(64), nullable=False),
+    Column("vintage", Integer, nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("code", String(16), nullable=False),
+    Column("value", Double(), nullable=False),
+    Column("base", Double(), nullable=True),
+    Column("largest", Double(), nullable=True),
+    PrimaryKeyConstraint(
+        "dataset_id", "indicator", "vintage", "level", "code", name="pk_indicator_values"
+    ),
+    Index("ix_indicator_values_table", "indicator", "vintage"),
+)
+
+published_values = Table(
+    "published_values",
+    metadata,
+    Column("indicator", String(64), nullable=False),
+    Column("vintage", Integer, nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("code", String(16), nullable=False),
+    Column("value", Double(), nullable=True),  # NULL: hidden by statistical secrecy
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("primary_secret", Boolean, nullable=False),
+    Column("dataset_id", String(36), nullable=False),
+    Column("published_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("indicator", "vintage", "level", "code", name="pk_published_values"),
+)
