@@ -25,7 +25,7 @@ from contracts.events import (
 from services.events.domain import agenda, calendar
 from services.events.domain import registrations as regs
 from services.events.domain.links import RegistrationLinks
-from services.events.store.agenda import CycleRepository, EventRepository
+from services.events.store.events import CycleRepository, EventRepository
 from services.events.store.members import MemberRepository
 from services.events.store.registrations import RegistrationRepository
 from services.events.store.schema import metadata, registrations, reliability
