@@ -8,6 +8,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import date
 from typing import Any
 
 from faststream.nats import NatsBroker
@@ -30,12 +31,20 @@ from contracts.events import (
     RegistrantsV1,
     RegistrationV1,
 )
+from contracts.members import (
+    AffiliationChangedV1,
+    MembershipActivatedV1,
+    PersonErasedV1,
+    PersonUpdatedV1,
+    Territory,
+)
 from services.events import handlers
 from services.events.app import build_app
 from services.events.store import registrations
 from services.runtime.rpc import RpcClient, RpcError
 from services.runtime.service import ServiceApp
-from tests.support.events import Clock, details, events_settings, events_uow
+from tests.support.bus import consumed, publish
+from tests.support.events import Clock, agenda_context, details, events_settings, events_uow
 from tests.support.factories import unique_email
 from tests.support.services import payload, running, stream_messages, wait_until
 
@@ -212,10 +221,7 @@ class TestOffers:
             assert offers[0]["registration_id"] == str(first_waiting.registration_id)
 
             clock.advance(minutes=61)
-            context = handlers.Agenda(
-                links=_links(), site=_site(), clock=clock
-            )
-            expired = await handlers.expire_offers(events_uow(apps[0]), context)
+            expired = await handlers.expire_offers(events_uow(apps[0]), agenda_context(clock))
             offers = await wait_until(lambda: _count(nats_server.url, "registration.offered", 2))
             accepted = await rpc.call(
                 AcceptOfferV1(token=token_of(offers[1]["accept_url"])), RegistrationV1
@@ -226,19 +232,6 @@ class TestOffers:
         assert offers[1]["registration_id"] == str(second_waiting.registration_id)
         assert accepted.status == "confirmed"
         assert {fact["by"] for fact in cancelled} == {"staff", "offer_expired"}
-
-
-def _links() -> Any:
-    from tests.support.events import links
-
-    return links()
-
-
-def _site() -> Any:
-    from services.events.store import calendar_site
-    from tests.support.services import CENTRE
-
-    return calendar_site(CENTRE)
 
 
 class TestHybrid:
@@ -292,9 +285,7 @@ class TestCancelEvent:
 
 
 class TestCycles:
-    async def test_registering_to_a_cycle_registers_to_every_session(
-        self, database, nats_server
-    ):
+    async def test_registering_to_a_cycle_registers_to_every_session(self, database, nats_server):
         async with events_service(database("events"), nats_server.url) as (_, rpc, _clock):
             cycle = await rpc.call(CreateCycleV1(title="Cycle GUSP", by=STAFF), CycleV1)
             first = await published_event(rpc, title="Séance 1", cycle_id=str(cycle.cycle_id))
@@ -316,3 +307,93 @@ class TestCycles:
             )
         assert [r.event_id for r in reply.registrations] == [first.event_id, second.event_id]
         assert {r.status for r in reply.registrations} == {"confirmed"}
+
+
+class TestMemberOnly:
+    async def test_a_member_known_from_members_facts_registers_and_a_stranger_is_refused(
+        self, database, nats_server
+    ):
+        person_id, organisation_id = uuid.uuid4(), uuid.uuid4()
+        address = unique_email("adherente")
+        async with events_service(database("events"), nats_server.url) as (_, rpc, _clock):
+            for fact in members_facts(person_id, organisation_id, address):
+                await publish(nats_server.url, fact)
+            for subject in (
+                "reso.members.person.updated.v1",
+                "reso.members.affiliation.changed.v1",
+                "reso.members.membership.activated.v1",
+            ):
+                await consumed(nats_server.url, "events", subject)
+            event = await published_event(rpc, member_only=True)
+            member = await rpc.call(
+                RegisterV1(event_id=event.event_id, person_id=person_id), RegistrationV1
+            )
+            try:
+                await register(rpc, event.event_id)
+            except RpcError as error:
+                refused = error.error.code
+            else:
+                refused = None
+        assert (member.status, member.email, member.first_name) == ("confirmed", address, "Nina")
+        assert member.organisation_id == organisation_id
+        assert refused == "forbidden"
+
+
+def members_facts(person_id: uuid.UUID, organisation_id: uuid.UUID, address: str) -> list[Any]:
+    """A person working for a member organisation, as members announces them."""
+    envelope = {"producer": "members", "centre": "crpv-test"}
+    return [
+        PersonUpdatedV1(
+            **envelope,
+            person_id=person_id,
+            first_name="Nina",
+            last_name="Perrot",
+            email=address,
+            kind="project_leader",
+            college="acteurs_territoriaux",
+            territory=Territory(department="35", commune="35238"),
+        ),
+        AffiliationChangedV1(
+            **envelope,
+            affiliation_id=uuid.uuid4().int % 1_000_000_000,
+            person_id=person_id,
+            organisation_id=organisation_id,
+            start=date(2026, 1, 1),
+            end=None,
+            verified=True,
+        ),
+        MembershipActivatedV1(
+            **envelope,
+            membership_id=uuid.uuid4(),
+            member_type="organisation",
+            member_id=organisation_id,
+            year=2027,
+        ),
+    ]
+
+
+class TestErasure:
+    async def test_an_erased_person_s_registrations_keep_their_status_but_lose_their_name(
+        self, database, nats_server
+    ):
+        person_id = uuid.uuid4()
+        async with events_service(database("events"), nats_server.url) as (_, rpc, _clock):
+            event = await published_event(rpc)
+            mine = await register(rpc, event.event_id, person_id=person_id)
+            other = await register(rpc, event.event_id)
+            await publish(
+                nats_server.url,
+                PersonErasedV1(producer="members", centre="crpv-test", person_id=person_id),
+            )
+            await consumed(nats_server.url, "events", "reso.members.person.erased.v1")
+            listed = await rpc.call(ListRegistrantsV1(event_id=event.event_id), RegistrantsV1)
+        by_id = {r.registration_id: r for r in listed.registrations}
+        erased, kept = by_id[mine.registration_id], by_id[other.registration_id]
+        assert (erased.email, erased.first_name, erased.last_name, erased.person_id) == (
+            "",
+            "",
+            "",
+            None,
+        )
+        assert (erased.status, erased.mode) == ("confirmed", "online")
+        assert kept.email == other.email

@@ -9,8 +9,9 @@ from typing import Any
 
 from contracts.events import EventDetailsV1
 from services.events.domain.links import RegistrationLinks
+from services.events.handlers import Agenda
 from services.events.settings import EventsSettings
-from services.events.store import EventsUnitOfWork, contract_mapper
+from services.events.store import EventsUnitOfWork, calendar_site, contract_mapper
 from services.events.store import reliability as events_reliability
 from services.runtime.db import session_factory
 from services.runtime.service import ServiceApp
@@ -79,3 +80,8 @@ def details(**overrides: Any) -> EventDetailsV1:
     }
     values.update(overrides)
     return EventDetailsV1.model_validate(values)
+
+
+def agenda_context(clock: Callable[[], datetime]) -> Agenda:
+    """The use cases' context as the test events service has it, on ``clock``."""
+    return Agenda(links=links(), site=calendar_site(CENTRE), clock=clock)
