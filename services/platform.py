@@ -92,8 +92,8 @@ class Platform:
     # --- start ----------------------------------------------------------------------------------
 
     def _secret_key(self) -> str:
-        """The key members and events sign personal links with, kept in ``var/secret_key`` (readable by
-        its owner only) so links mailed before a restart still work after it."""
+        """The key members and events sign personal links with, kept in ``var/secret_key``
+        (readable by its owner only) so links mailed before a restart still work after it."""
         path = self.var / "secret_key"
         if not path.exists():
             path.touch(mode=0o600)
