@@ -30,6 +30,7 @@ from contracts.events import (
     RegisterV1,
     RegistrantsV1,
     RegistrationV1,
+    UpdateEventV1,
 )
 from contracts.members import (
     AffiliationChangedV1,
@@ -397,3 +398,55 @@ class TestErasure:
         )
         assert (erased.status, erased.mode) == ("confirmed", "online")
         assert kept.email == other.email
+
+
+class TestUpdateEvent:
+    async def test_a_new_time_tells_registrants_and_more_seats_promote_the_waiting_list(
+        self, database, nats_server
+    ):
+        async with events_service(database("events"), nats_server.url) as (_, rpc, _clock):
+            event = await published_event(rpc, capacity_online=1)
+            seated = await register(rpc, event.event_id)
+            waiting = await register(rpc, event.event_id)
+            updated = await rpc.call(
+                UpdateEventV1(
+                    event_id=event.event_id,
+                    details=details(
+                        capacity_online=2,
+                        starts_at="2027-03-15T14:00:00",
+                        ends_at="2027-03-15T16:00:00",
+                    ),
+                    by=STAFF,
+                ),
+                EventV1,
+            )
+            notices = await wait_until(lambda: facts(nats_server.url, "event.updated"))
+            promoted = await wait_until(lambda: facts(nats_server.url, "registration.promoted"))
+            await rpc.call(
+                UpdateEventV1(
+                    event_id=event.event_id,
+                    details=details(
+                        capacity_online=2,
+                        summary="Une coquille corrigée",
+                        starts_at="2027-03-15T14:00:00",
+                        ends_at="2027-03-15T16:00:00",
+                    ),
+                    by=STAFF,
+                ),
+                EventV1,
+            )
+            await asyncio.sleep(0.5)  # time for a wrong second notice to show up
+            notices_after_typo = await facts(nats_server.url, "event.updated")
+
+        assert updated.sequence == 1
+        assert updated.starts_at.isoformat() == "2027-03-15T14:00:00+01:00"
+        (notice,) = notices
+        assert notice["sequence"] == 1
+        assert "14:00" in notice["changes"][0]
+        assert {r["registration_id"] for r in notice["registrants"]} == {
+            str(seated.registration_id),
+            str(waiting.registration_id),
+        }
+        assert "SEQUENCE:1" in notice["ics"]
+        assert promoted[0]["registration_id"] == str(waiting.registration_id)
+        assert len(notices_after_typo) == 1

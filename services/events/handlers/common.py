@@ -129,9 +129,11 @@ def registration_reply(
     links: RegistrationLinks,
     *,
     position: int | None = None,
+    with_links: bool = True,
 ) -> RegistrationV1:
     """A registration as its holder (or staff) sees it: the video link only once confirmed for
-    an online attendance of an event still to come."""
+    an online attendance of an event still to come. ``with_links``: the signed links (they are
+    the person's credentials: not in staff lists)."""
     show_link = (
         registration.status == "confirmed"
         and registration.mode == "online"
@@ -153,9 +155,9 @@ def registration_reply(
         offer_expires_at=registration.offer_expires_at,
         registered_at=registration.registered_at,
         attended_at=registration.attended_at,
-        manage_url=links.url("manage", registration.id),
+        manage_url=links.url("manage", registration.id) if with_links else "",
         accept_url=links.url("accept", registration.id)
-        if registration.status == "offered"
+        if with_links and registration.status == "offered"
         else None,
         video_link=event.draft.video_link if show_link else None,
     )

@@ -329,6 +329,7 @@ async def list_registrants(
                 event,
                 context.links,
                 position=position if registration.status == "waitlisted" else None,
+                with_links=False,
             )
         )
     return RegistrantsV1(event_id=event.id, registrations=tuple(replies))
