@@ -54,10 +54,12 @@ STAFF = "equipe@crpv-test.example.org"
 
 @asynccontextmanager
 async def events_service(
-    url: str, nats_url: str, *, replicas: int = 1, clock: Clock | None = None
+    url: str, nats_url: str, *, replicas: int = 1, clock: Clock | None = None, **settings: Any
 ) -> AsyncIterator[tuple[list[ServiceApp], RpcClient, Clock]]:
     clock = clock or Clock()
-    apps = [build_app(events_settings(url, nats_url), clock=clock) for _ in range(replicas)]
+    apps = [
+        build_app(events_settings(url, nats_url, **settings), clock=clock) for _ in range(replicas)
+    ]
     async with AsyncExitStack() as stack:
         for app in apps:
             await stack.enter_async_context(running(app))
@@ -233,6 +235,22 @@ class TestOffers:
         assert offers[1]["registration_id"] == str(second_waiting.registration_id)
         assert accepted.status == "confirmed"
         assert {fact["by"] for fact in cancelled} == {"staff", "offer_expired"}
+
+    async def test_the_service_s_own_sweep_moves_an_expired_offer_on(self, database, nats_server):
+        async with events_service(database("events"), nats_server.url, offer_sweep_seconds=0.1) as (
+            _,
+            rpc,
+            clock,
+        ):
+            event = await published_event(rpc, capacity_online=1, hold_minutes=30)
+            holder = await register(rpc, event.event_id)
+            waiting = await register(rpc, event.event_id)
+            await rpc.call(CancelRegistrationV1(token=token_of(holder.manage_url)), RegistrationV1)
+            await wait_until(lambda: facts(nats_server.url, "registration.offered"))
+            clock.advance(minutes=31)
+            expired = await wait_until(lambda: _count(nats_server.url, "registration.cancelled", 2))
+        assert [fact["by"] for fact in expired] == ["self", "offer_expired"]
+        assert expired[1]["registration_id"] == str(waiting.registration_id)
 
 
 class TestHybrid:
