@@ -242,9 +242,7 @@ async def create_event(body: EventForm, rpc: Rpc, staff: Staff) -> EventV1:
 
 
 @router.put("/events/{event_id}", response_model=EventV1, summary="Update (staff)")
-async def update_event(
-    event_id: uuid.UUID, body: EventForm, rpc: Rpc, staff: Staff
-) -> EventV1:
+async def update_event(event_id: uuid.UUID, body: EventForm, rpc: Rpc, staff: Staff) -> EventV1:
     """Replace the details; registrants of a published event hear of notable changes."""
     command = UpdateEventV1(event_id=event_id, details=body, by=staff.email)
     return await rpc.call(command, EventV1)
