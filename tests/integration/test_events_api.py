@@ -47,6 +47,12 @@ class TestEventsOverHttp:
             public = await client.get(f"/api/v1/events/{event_id}")
             listed = await client.get("/api/v1/events", params={"theme": "participation-citoyenne"})
             other_theme = await client.get("/api/v1/events", params={"theme": "sante"})
+            later = await client.get("/api/v1/events", params={"from": "2027-04-01T00:00:00Z"})
+            in_march = await client.get(
+                "/api/v1/events",
+                params={"from": "2027-03-01T00:00:00+01:00", "to": "2027-04-01T00:00:00+02:00"},
+            )
+            elsewhere = await client.get("/api/v1/events", params={"department": "35"})
 
             person = {"first_name": "Awa", "last_name": "Diallo"}
             first = await client.post(
@@ -85,6 +91,9 @@ class TestEventsOverHttp:
         assert public.json()["starts_at"] == "2027-03-15T10:00:00+01:00"
         assert [e["event_id"] for e in listed.json()["events"]] == [event_id]
         assert other_theme.json()["events"] == []
+        assert later.json()["events"] == []
+        assert [e["event_id"] for e in in_march.json()["events"]] == [event_id]
+        assert elsewhere.json()["events"] == []
         assert (first.status_code, first.json()["status"]) == (201, "confirmed")
         assert first.json()["video_link"] == "https://visio.example.org/salle-42"
         assert (second.json()["status"], second.json()["position"]) == ("waitlisted", 1)
