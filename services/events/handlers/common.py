@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,9 +45,9 @@ class Agenda:
         return self.clock()
 
 
-async def locked_event(work: EventsUnitOfWork, event_id: object) -> agenda.Event:
+async def locked_event(work: EventsUnitOfWork, event_id: uuid.UUID) -> agenda.Event:
     """The event, its row locked until the transaction ends (every seat decision under it)."""
-    event = await work.events.get(event_id, lock=True)  # type: ignore[arg-type]
+    event = await work.events.get(event_id, lock=True)
     if event is None:
         raise NotFound(EVENT_NOT_FOUND, event_id=str(event_id))
     return event
