@@ -92,8 +92,8 @@ class Platform:
     # --- start ----------------------------------------------------------------------------------
 
     def _secret_key(self) -> str:
-        """The key members signs personal links with, kept in ``var/secret_key`` (readable by
-        its owner only) so links mailed before a restart still work after it."""
+        """The key members and events sign personal links with, kept in ``var/secret_key``
+        (readable by its owner only) so links mailed before a restart still work after it."""
         path = self.var / "secret_key"
         if not path.exists():
             path.touch(mode=0o600)
@@ -113,8 +113,9 @@ class Platform:
             )
         self.gateway_url = f"http://{gateway_host}:{env['RESO_GATEWAY_PORT']}"
         env.setdefault("RESO_CENTRE_PUBLIC_URL", self.gateway_url)
-        if "RESO_MEMBERS_SECRET_KEY" not in env:
-            env["RESO_MEMBERS_SECRET_KEY"] = self._secret_key()
+        for service in ("MEMBERS", "EVENTS"):  # both sign the personal links they mail
+            if f"RESO_{service}_SECRET_KEY" not in env:
+                env[f"RESO_{service}_SECRET_KEY"] = self._secret_key()
         for name in MIGRATED:
             key = f"RESO_{name.upper()}_DATABASE_URL"
             env.setdefault(key, f"sqlite+aiosqlite:///{self.var / f'{name}.db'}")

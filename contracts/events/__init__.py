@@ -1,15 +1,36 @@
 """Messages owned by the events service: the agenda, registrations with capacity and waiting
 lists, reminders, attendance, activity reports and calls for applications.
 
-This module holds the shared value types and the facts the service announces on the bus
-(``reso.events.*``); its commands and queries (``rpc.events.*``) live beside them as they are
-built. Facts that a mail answers carry what the mail needs (names, addresses, links): they are
-personal data and live in the EVENTS stream for its bounded max age only.
+This module holds the shared value types, the facts the service announces on the bus
+(``reso.events.*``) and its commands and queries (``rpc.events.*``). Facts that a mail answers
+carry what the mail needs (names, addresses, links): they are personal data and live in the
+EVENTS stream for its bounded max age only.
 """
 
 from __future__ import annotations
 
-from contracts.events.agenda import EventCancelledV1, EventPublishedV1, EventUpdatedV1
+from contracts.events.agenda import (
+    AgendaV1,
+    CalendarV1,
+    CancelEventV1,
+    CompleteEventV1,
+    CreateCycleV1,
+    CreateEventV1,
+    CycleV1,
+    EventCancelledV1,
+    EventDetailsV1,
+    EventPublishedV1,
+    EventUpdatedV1,
+    EventV1,
+    GetAgendaCalendarV1,
+    GetCycleV1,
+    GetEventCalendarV1,
+    GetEventV1,
+    PublishEventV1,
+    SearchAgendaV1,
+    UpdateCycleV1,
+    UpdateEventV1,
+)
 from contracts.events.applications import ApplicationDecidedV1, ApplicationSubmittedV1
 from contracts.events.common import (
     AttendanceMode,
@@ -17,37 +38,76 @@ from contracts.events.common import (
     EventFormat,
     EventSummaryV1,
     EventType,
+    ParisDatetime,
     RegistrantV1,
     RegistrationStatus,
     Venue,
 )
 from contracts.events.registrations import (
+    AcceptOfferV1,
+    CancelRegistrationV1,
+    CycleRegistrationV1,
+    GetRegistrationV1,
+    ListRegistrantsV1,
+    MoveRegistrationV1,
+    RegisterToCycleV1,
+    RegisterV1,
+    RegistrantsV1,
     RegistrationCancelledV1,
     RegistrationConfirmedV1,
     RegistrationOfferedV1,
     RegistrationPromotedV1,
+    RegistrationV1,
     RegistrationWaitlistedV1,
     ReminderDueV1,
 )
 
 __all__ = [
+    "AcceptOfferV1",
+    "AgendaV1",
     "ApplicationDecidedV1",
     "ApplicationSubmittedV1",
     "AttendanceMode",
     "Audience",
+    "CalendarV1",
+    "CancelEventV1",
+    "CancelRegistrationV1",
+    "CompleteEventV1",
+    "CreateCycleV1",
+    "CreateEventV1",
+    "CycleRegistrationV1",
+    "CycleV1",
     "EventCancelledV1",
+    "EventDetailsV1",
     "EventFormat",
     "EventPublishedV1",
     "EventSummaryV1",
     "EventType",
     "EventUpdatedV1",
+    "EventV1",
+    "GetAgendaCalendarV1",
+    "GetCycleV1",
+    "GetEventCalendarV1",
+    "GetEventV1",
+    "GetRegistrationV1",
+    "ListRegistrantsV1",
+    "MoveRegistrationV1",
+    "ParisDatetime",
+    "PublishEventV1",
+    "RegisterToCycleV1",
+    "RegisterV1",
     "RegistrantV1",
+    "RegistrantsV1",
     "RegistrationCancelledV1",
     "RegistrationConfirmedV1",
     "RegistrationOfferedV1",
     "RegistrationPromotedV1",
     "RegistrationStatus",
+    "RegistrationV1",
     "RegistrationWaitlistedV1",
     "ReminderDueV1",
+    "SearchAgendaV1",
+    "UpdateCycleV1",
+    "UpdateEventV1",
     "Venue",
 ]

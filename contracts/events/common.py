@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.base import Email, InseeCommuneCode, Theme
 from contracts.members.common import College
@@ -94,3 +96,17 @@ class RegistrantV1(BaseModel):
     first_name: str
     last_name: str
     status: RegistrationStatus
+
+
+_PARIS = ZoneInfo("Europe/Paris")
+
+
+def _in_paris(value: datetime) -> datetime:
+    """A time as people give it: without an offset it is read in Europe/Paris."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_PARIS)
+    return value.astimezone(_PARIS)
+
+
+ParisDatetime = Annotated[datetime, AfterValidator(_in_paris)]
+"""A date and time in Europe/Paris (an offset given is honoured; none means Paris time)."""

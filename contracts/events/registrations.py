@@ -7,8 +7,8 @@ from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime, Field
 
-from contracts.base import Email, Event
-from contracts.events.common import AttendanceMode, EventSummaryV1
+from contracts.base import Command, Email, Event, Query, Reply
+from contracts.events.common import AttendanceMode, EventSummaryV1, RegistrationStatus
 
 
 class _RegistrationFact(Event):
@@ -98,3 +98,128 @@ class ReminderDueV1(_RegistrationFact):
     rule: str = Field(description="The rule, e.g. '7d@09:00'.")
     last: bool = Field(description="The last reminder before the event.")
     video_link: str | None = None
+
+
+# --- commands and queries (rpc.events.registration.*) ------------------------------------------
+
+
+class _Registrant(Command):
+    email: Email | None = Field(
+        default=None, description="Required unless ``person_id`` names a person events knows."
+    )
+    first_name: str | None = Field(default=None, min_length=1, max_length=100)
+    last_name: str | None = Field(default=None, min_length=1, max_length=100)
+    person_id: uuid.UUID | None = Field(
+        default=None, description="The signed-in person (set by the gateway, never by a form)."
+    )
+    organisation_id: uuid.UUID | None = None
+    mode: AttendanceMode | None = Field(
+        default=None, description="Required for a hybrid event; else the event's only mode."
+    )
+    by: str | None = Field(default=None, description="Staff e-mail when staff add someone.")
+
+
+class RegisterV1(_Registrant):
+    """Register someone to an event: confirmed while seats remain, else on the waiting list.
+    One registration per address and event (a cancelled one is reused)."""
+
+    subject: ClassVar[str] = "rpc.events.registration.create.v1"
+
+    event_id: uuid.UUID
+
+
+class RegisterToCycleV1(_Registrant):
+    """Register someone to every session of a cycle (each its own registration)."""
+
+    subject: ClassVar[str] = "rpc.events.cycle.register.v1"
+
+    cycle_id: uuid.UUID
+
+
+class GetRegistrationV1(Query):
+    """A registration, by the signed token of its link (self-service)."""
+
+    subject: ClassVar[str] = "rpc.events.registration.get.v1"
+
+    token: str = Field(min_length=1, max_length=500)
+
+
+class CancelRegistrationV1(Command):
+    """Cancel a registration: by its signed token (the person), or by id (staff, with ``by``).
+    The first person waiting gets the seat (or an offer of it)."""
+
+    subject: ClassVar[str] = "rpc.events.registration.cancel.v1"
+
+    token: str | None = Field(default=None, max_length=500)
+    registration_id: uuid.UUID | None = None
+    by: str | None = None
+
+
+class AcceptOfferV1(Command):
+    """Take the seat offered, by the signed token of the offer's link, before it expires."""
+
+    subject: ClassVar[str] = "rpc.events.registration.accept.v1"
+
+    token: str = Field(min_length=1, max_length=500)
+
+
+class MoveRegistrationV1(Command):
+    """Staff move a registration to the other mode of a hybrid event and/or promote it past
+    the waiting list (a promotion by staff may exceed the capacity)."""
+
+    subject: ClassVar[str] = "rpc.events.registration.move.v1"
+
+    registration_id: uuid.UUID
+    mode: AttendanceMode | None = None
+    promote: bool = False
+    by: str
+
+
+class ListRegistrantsV1(Query):
+    """An event's registrations for staff: confirmed, offered, the waiting list in order, then
+    the cancelled."""
+
+    subject: ClassVar[str] = "rpc.events.registration.list.v1"
+
+    event_id: uuid.UUID
+
+
+class RegistrationV1(Reply):
+    """A registration. ``video_link`` is set only for a confirmed online attendance."""
+
+    subject: ClassVar[str] = "rpc.events.registration.get.v1"
+
+    registration_id: uuid.UUID
+    event_id: uuid.UUID
+    event_title: str
+    email: str = Field(description="Empty once the person's data was erased.")
+    first_name: str
+    last_name: str
+    person_id: uuid.UUID | None = None
+    organisation_id: uuid.UUID | None = None
+    mode: AttendanceMode
+    status: RegistrationStatus
+    reason: Literal["full", "organisation_quota"] | None = None
+    position: int | None = Field(default=None, description="Place in the waiting list.")
+    offer_expires_at: AwareDatetime | None = None
+    registered_at: AwareDatetime
+    attended_at: AwareDatetime | None = None
+    manage_url: str = Field(
+        default="", description="The person's signed link (empty in staff lists)."
+    )
+    accept_url: str | None = None
+    video_link: str | None = None
+
+
+class RegistrantsV1(Reply):
+    subject: ClassVar[str] = "rpc.events.registration.list.v1"
+
+    event_id: uuid.UUID
+    registrations: tuple[RegistrationV1, ...]
+
+
+class CycleRegistrationV1(Reply):
+    subject: ClassVar[str] = "rpc.events.cycle.register.v1"
+
+    cycle_id: uuid.UUID
+    registrations: tuple[RegistrationV1, ...]

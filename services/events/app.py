@@ -2,21 +2,61 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+
 from services.events import bus as events_bus
+from services.events import handlers
+from services.events.domain.links import RegistrationLinks
 from services.events.settings import EventsSettings
-from services.events.store import EventsUnitOfWork, contract_mapper, reliability
+from services.events.store import EventsUnitOfWork, calendar_site, contract_mapper, reliability
 from services.runtime.health import register_health
-from services.runtime.logging import configure_logging
+from services.runtime.logging import configure_logging, get_logger
 from services.runtime.service import ServiceApp, foundation, run
 
+log = get_logger("reso.events")
 
-def build_app(settings: EventsSettings) -> ServiceApp:
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_app(settings: EventsSettings, *, clock: Callable[[], datetime] = _now) -> ServiceApp:
     base = foundation("events", settings, reliability)
-    uow = base.units_of_work(EventsUnitOfWork, contract_mapper(settings.centre))
+    links = links_of(settings)
+    uow = base.units_of_work(EventsUnitOfWork, contract_mapper(settings.centre, links))
+    context = handlers.Agenda(links=links, site=calendar_site(settings.centre), clock=clock)
 
-    events_bus.register(base.bus, uow)
+    events_bus.register(base.bus, uow, context)
     register_health(base.bus, base.engine)
-    return ServiceApp("events", settings, base.engine, base.bus, base.relay)
+
+    async def offer_sweep(stopping: asyncio.Event) -> None:
+        """Seats offered and not taken in time go to the next in line."""
+        while not stopping.is_set():
+            try:
+                await handlers.expire_offers(uow, context)
+            except Exception as error:  # database down: try again at the next tick
+                log.warning("offer sweep failed", error=repr(error))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), settings.offer_sweep_seconds)
+
+    return ServiceApp("events", settings, base.engine, base.bus, base.relay, workers=[offer_sweep])
+
+
+def links_of(settings: EventsSettings) -> RegistrationLinks:
+    """The signer of registration links (secret from the settings)."""
+    if settings.secret_key is None:
+        log.warning(
+            "RESO_EVENTS_SECRET_KEY is not set: registration links are signed with a random key "
+            "and stop working when events restarts; set it (the same on every replica)"
+        )
+        secret = secrets.token_urlsafe(32)
+    else:
+        secret = settings.secret_key.get_secret_value()
+    return RegistrationLinks(secret, settings.centre.public_url)
 
 
 def main() -> None:

@@ -1,10 +1,215 @@
-"""FastStream adapters of the events service."""
+"""FastStream adapters of the events service: message -> handler call -> reply."""
 
 from __future__ import annotations
 
+from contracts.base import ExportPersonDataV1, PersonDataV1
+from contracts.events import (
+    AcceptOfferV1,
+    AgendaV1,
+    CalendarV1,
+    CancelEventV1,
+    CancelRegistrationV1,
+    CompleteEventV1,
+    CreateCycleV1,
+    CreateEventV1,
+    CycleRegistrationV1,
+    CycleV1,
+    EventCancelledV1,
+    EventPublishedV1,
+    EventUpdatedV1,
+    EventV1,
+    GetAgendaCalendarV1,
+    GetCycleV1,
+    GetEventCalendarV1,
+    GetEventV1,
+    GetRegistrationV1,
+    ListRegistrantsV1,
+    MoveRegistrationV1,
+    PublishEventV1,
+    RegisterToCycleV1,
+    RegisterV1,
+    RegistrantsV1,
+    RegistrationCancelledV1,
+    RegistrationConfirmedV1,
+    RegistrationOfferedV1,
+    RegistrationPromotedV1,
+    RegistrationV1,
+    RegistrationWaitlistedV1,
+    SearchAgendaV1,
+    UpdateCycleV1,
+    UpdateEventV1,
+)
+from contracts.members import (
+    AffiliationChangedV1,
+    MemberRegisteredV1,
+    MembershipActivatedV1,
+    MembershipLapsedV1,
+    MembershipRenewedV1,
+    OrganisationCreatedV1,
+    OrganisationUpdatedV1,
+    PersonErasedV1,
+    PersonUpdatedV1,
+)
 from services.events import handlers
 from services.runtime.bus import Bus
 
 
-def register(bus: Bus, uow: handlers.UowFactory) -> None:
-    """Declare the service's RPC handlers, consumers and publishers (none yet)."""
+def register(bus: Bus, uow: handlers.UowFactory, context: handlers.Agenda) -> None:
+    """Declare the service's RPC handlers, consumers and publishers."""
+    for fact in (
+        EventPublishedV1,
+        EventUpdatedV1,
+        EventCancelledV1,
+        RegistrationConfirmedV1,
+        RegistrationWaitlistedV1,
+        RegistrationOfferedV1,
+        RegistrationPromotedV1,
+        RegistrationCancelledV1,
+    ):
+        bus.publisher(fact)
+
+    # --- the agenda ---------------------------------------------------------------------------
+
+    @bus.rpc(CreateEventV1.subject, description=CreateEventV1.__doc__)
+    async def create_event(command: CreateEventV1) -> EventV1:
+        return await handlers.create_event(command, uow, context)
+
+    @bus.rpc(UpdateEventV1.subject, description=UpdateEventV1.__doc__)
+    async def update_event(command: UpdateEventV1) -> EventV1:
+        return await handlers.update_event(command, uow, context)
+
+    @bus.rpc(PublishEventV1.subject, description=PublishEventV1.__doc__)
+    async def publish_event(command: PublishEventV1) -> EventV1:
+        return await handlers.publish_event(command, uow, context)
+
+    @bus.rpc(CancelEventV1.subject, description=CancelEventV1.__doc__)
+    async def cancel_event(command: CancelEventV1) -> EventV1:
+        return await handlers.cancel_event(command, uow, context)
+
+    @bus.rpc(CompleteEventV1.subject, description=CompleteEventV1.__doc__)
+    async def complete_event(command: CompleteEventV1) -> EventV1:
+        return await handlers.complete_event(command, uow, context)
+
+    @bus.rpc(GetEventV1.subject, description=GetEventV1.__doc__)
+    async def get_event(query: GetEventV1) -> EventV1:
+        return await handlers.get_event(query, uow, context)
+
+    @bus.rpc(SearchAgendaV1.subject, description=SearchAgendaV1.__doc__)
+    async def search_agenda(query: SearchAgendaV1) -> AgendaV1:
+        return await handlers.search_agenda(query, uow, context)
+
+    @bus.rpc(GetEventCalendarV1.subject, description=GetEventCalendarV1.__doc__)
+    async def event_calendar(query: GetEventCalendarV1) -> CalendarV1:
+        return await handlers.event_calendar(query, uow, context)
+
+    @bus.rpc(GetAgendaCalendarV1.subject, description=GetAgendaCalendarV1.__doc__)
+    async def agenda_calendar(query: GetAgendaCalendarV1) -> CalendarV1:
+        return await handlers.agenda_calendar(query, uow, context)
+
+    @bus.rpc(CreateCycleV1.subject, description=CreateCycleV1.__doc__)
+    async def create_cycle(command: CreateCycleV1) -> CycleV1:
+        return await handlers.create_cycle(command, uow, context)
+
+    @bus.rpc(UpdateCycleV1.subject, description=UpdateCycleV1.__doc__)
+    async def update_cycle(command: UpdateCycleV1) -> CycleV1:
+        return await handlers.update_cycle(command, uow, context)
+
+    @bus.rpc(GetCycleV1.subject, description=GetCycleV1.__doc__)
+    async def get_cycle(query: GetCycleV1) -> CycleV1:
+        return await handlers.get_cycle(query, uow, context)
+
+    # --- registrations ------------------------------------------------------------------------
+
+    @bus.rpc(RegisterV1.subject, description=RegisterV1.__doc__)
+    async def register_person(command: RegisterV1) -> RegistrationV1:
+        return await handlers.register(command, uow, context)
+
+    @bus.rpc(RegisterToCycleV1.subject, description=RegisterToCycleV1.__doc__)
+    async def register_to_cycle(command: RegisterToCycleV1) -> CycleRegistrationV1:
+        return await handlers.register_to_cycle(command, uow, context)
+
+    @bus.rpc(GetRegistrationV1.subject, description=GetRegistrationV1.__doc__)
+    async def get_registration(query: GetRegistrationV1) -> RegistrationV1:
+        return await handlers.get_registration(query, uow, context)
+
+    @bus.rpc(CancelRegistrationV1.subject, description=CancelRegistrationV1.__doc__)
+    async def cancel_registration(command: CancelRegistrationV1) -> RegistrationV1:
+        return await handlers.cancel_registration(command, uow, context)
+
+    @bus.rpc(AcceptOfferV1.subject, description=AcceptOfferV1.__doc__)
+    async def accept_offer(command: AcceptOfferV1) -> RegistrationV1:
+        return await handlers.accept_offer(command, uow, context)
+
+    @bus.rpc(MoveRegistrationV1.subject, description=MoveRegistrationV1.__doc__)
+    async def move_registration(command: MoveRegistrationV1) -> RegistrationV1:
+        return await handlers.move_registration(command, uow, context)
+
+    @bus.rpc(ListRegistrantsV1.subject, description=ListRegistrantsV1.__doc__)
+    async def list_registrants(query: ListRegistrantsV1) -> RegistrantsV1:
+        return await handlers.list_registrants(query, uow, context)
+
+    @bus.rpc("rpc.events.person.export.v1", description=ExportPersonDataV1.__doc__)
+    async def export_person_data(query: ExportPersonDataV1) -> PersonDataV1:
+        return await handlers.export_person_data(query, uow)
+
+    # --- members' facts -----------------------------------------------------------------------
+
+    @bus.consumer(
+        MembershipActivatedV1.subject, description="Count the member in for member-only events."
+    )
+    async def on_membership_activated(event: MembershipActivatedV1) -> None:
+        await handlers.on_membership_changed(event, uow)
+
+    @bus.consumer(
+        MembershipLapsedV1.subject, description="Count the member out of member-only events."
+    )
+    async def on_membership_lapsed(event: MembershipLapsedV1) -> None:
+        await handlers.on_membership_changed(event, uow)
+
+    @bus.consumer(
+        MembershipRenewedV1.subject, description="Note the new year's membership (not active yet)."
+    )
+    async def on_membership_renewed(event: MembershipRenewedV1) -> None:
+        await handlers.on_membership_changed(event, uow)
+
+    @bus.consumer(
+        AffiliationChangedV1.subject,
+        description="Whom a person works for (organisation members, quotas, the report).",
+    )
+    async def on_affiliation_changed(event: AffiliationChangedV1) -> None:
+        await handlers.on_affiliation_changed(event, uow)
+
+    @bus.consumer(
+        OrganisationCreatedV1.subject,
+        description="An organisation's kind, college and territory, for the activity report.",
+    )
+    async def on_organisation_created(event: OrganisationCreatedV1) -> None:
+        await handlers.on_organisation_changed(event, uow)
+
+    @bus.consumer(
+        OrganisationUpdatedV1.subject,
+        description="An organisation's kind, college and territory, for the activity report.",
+    )
+    async def on_organisation_updated(event: OrganisationUpdatedV1) -> None:
+        await handlers.on_organisation_changed(event, uow)
+
+    @bus.consumer(
+        PersonUpdatedV1.subject,
+        description="A person's names, address, college and territory (registrations, report).",
+    )
+    async def on_person_updated(event: PersonUpdatedV1) -> None:
+        await handlers.on_person_changed(event, uow)
+
+    @bus.consumer(
+        MemberRegisteredV1.subject,
+        description="A person who signed up: names and address, to recognise them.",
+    )
+    async def on_member_registered(event: MemberRegisteredV1) -> None:
+        await handlers.on_person_changed(event, uow)
+
+    @bus.consumer(
+        PersonErasedV1.subject,
+        description="Erase the person's registrations' personal data (the counts stay).",
+    )
+    async def on_person_erased(event: PersonErasedV1) -> None:
+        await handlers.on_person_erased(event, uow)

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from services.gateway import errors
 from services.gateway.api import (
     correspondents,
+    events,
     governance,
     health,
     memberships,
@@ -92,6 +93,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(networks.router)
     app.include_router(governance.router)
     app.include_router(correspondents.router)
+    app.include_router(events.router)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.mount(

@@ -1,5 +1,5 @@
 """The events model and its rules. Plain Python: no I/O, no framework.
 
 One module per aggregate (the agenda's events and cycles, registrations, calls for
-applications…); this package re-exports what the handlers and the store use.
+applications…); the handlers and the store import from the modules.
 """

@@ -2,29 +2,199 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from contracts.base import Event
-from services.events.store.schema import metadata, reliability
+from contracts.base import Event as ContractEvent
+from contracts.base import Theme
+from contracts.events import (
+    EventCancelledV1,
+    EventFormat,
+    EventPublishedV1,
+    EventSummaryV1,
+    EventType,
+    EventUpdatedV1,
+    RegistrantV1,
+    RegistrationCancelledV1,
+    RegistrationConfirmedV1,
+    RegistrationOfferedV1,
+    RegistrationPromotedV1,
+    RegistrationWaitlistedV1,
+    Venue,
+)
+from services.events.domain import agenda, calendar
+from services.events.domain import registrations as regs
+from services.events.domain.links import RegistrationLinks
+from services.events.store.events import CycleRepository, EventRepository
+from services.events.store.members import MemberRepository
+from services.events.store.registrations import RegistrationRepository
+from services.events.store.schema import metadata, registrations, reliability
 from services.runtime.settings import CentreSettings
 from services.runtime.store import UnitOfWork
 
-__all__ = ["EventsUnitOfWork", "UowFactory", "contract_mapper", "metadata", "reliability"]
+__all__ = [
+    "EventsUnitOfWork",
+    "UowFactory",
+    "calendar_site",
+    "contract_mapper",
+    "event_summary",
+    "metadata",
+    "registrations",
+    "reliability",
+]
 
 
-def contract_mapper(centre: CentreSettings) -> Any:
+def calendar_site(centre: CentreSettings) -> calendar.CalendarSite:
+    return calendar.CalendarSite(centre.name, centre.public_url, str(centre.email))
+
+
+def event_summary(event: agenda.Event, site: calendar.CalendarSite) -> EventSummaryV1:
+    draft = event.draft
+    venue = draft.venue
+    return EventSummaryV1(
+        event_id=event.id,
+        title=draft.title,
+        type=EventType(draft.type),
+        format=EventFormat(draft.format),
+        themes=tuple(Theme(theme) for theme in draft.themes),
+        starts_at=draft.starts_at,
+        ends_at=draft.ends_at,
+        venue=Venue(
+            name=venue.name,
+            street=venue.street,
+            postcode=venue.postcode,
+            city=venue.city,
+            commune=venue.commune,
+        )
+        if venue is not None
+        else None,
+        url=site.event_url(event.id),
+        member_only=draft.member_only,
+    )
+
+
+def registrants(found: Iterable[regs.Registration]) -> tuple[RegistrantV1, ...]:
+    """Who a notice about the event goes to (the erased are nobody to write to)."""
+    return tuple(
+        RegistrantV1(
+            registration_id=registration.id,
+            person_id=registration.person_id,
+            email=registration.email,
+            first_name=registration.first_name,
+            last_name=registration.last_name,
+            status=registration.status,  # type: ignore[arg-type]
+        )
+        for registration in found
+        if registration.erased_at is None
+    )
+
+
+def contract_mapper(centre: CentreSettings, links: RegistrationLinks) -> Any:
     """Turn the events service's domain events into contract events (for the outbox)."""
+    site = calendar_site(centre)
+    envelope = {"producer": "events", "centre": centre.slug}
 
-    def to_contract(domain_event: object) -> Event | None:
+    def fact(registration: regs.Registration, event: agenda.Event) -> dict[str, Any]:
+        return {
+            **envelope,
+            "registration_id": registration.id,
+            "event": event_summary(event, site),
+            "person_id": registration.person_id,
+            "email": registration.email,
+            "first_name": registration.first_name,
+            "last_name": registration.last_name,
+            "mode": registration.mode,
+            "manage_url": links.url("manage", registration.id),
+        }
+
+    def to_contract(domain_event: object) -> ContractEvent | None:
+        if isinstance(domain_event, regs.RegistrationConfirmed | regs.RegistrationPromoted):
+            registration, event = domain_event.registration, domain_event.event
+            if registration.erased_at is not None:
+                return None
+            contract = (
+                RegistrationConfirmedV1
+                if isinstance(domain_event, regs.RegistrationConfirmed)
+                else RegistrationPromotedV1
+            )
+            return contract(
+                **fact(registration, event),
+                occurred_at=domain_event.occurred_at,
+                ics=calendar.event_ics(event, site, stamp=domain_event.occurred_at),
+            )
+        if isinstance(domain_event, regs.RegistrationWaitlisted):
+            registration = domain_event.registration
+            return RegistrationWaitlistedV1(
+                **fact(registration, domain_event.event),
+                occurred_at=domain_event.occurred_at,
+                position=domain_event.position,
+                reason=registration.reason or "full",  # type: ignore[arg-type]
+            )
+        if isinstance(domain_event, regs.RegistrationOffered):
+            registration = domain_event.registration
+            if registration.erased_at is not None:
+                return None
+            return RegistrationOfferedV1(
+                **fact(registration, domain_event.event),
+                occurred_at=domain_event.occurred_at,
+                accept_url=links.url("accept", registration.id),
+                hold_until=domain_event.hold_until,
+            )
+        if isinstance(domain_event, regs.RegistrationCancelled):
+            registration, event = domain_event.registration, domain_event.event
+            if registration.erased_at is not None:
+                return None
+            return RegistrationCancelledV1(
+                **fact(registration, event),
+                occurred_at=domain_event.occurred_at,
+                by=domain_event.by,  # type: ignore[arg-type]
+                ics=calendar.cancellation_ics(event, site, stamp=domain_event.occurred_at),
+            )
+        if isinstance(domain_event, agenda.EventPublished):
+            return EventPublishedV1(
+                **envelope,
+                occurred_at=domain_event.occurred_at,
+                event=event_summary(domain_event.event, site),
+                summary=domain_event.event.draft.summary,
+            )
+        if isinstance(domain_event, agenda.EventChanged):
+            event = domain_event.event
+            return EventUpdatedV1(
+                **envelope,
+                occurred_at=domain_event.occurred_at,
+                event=event_summary(event, site),
+                changes=domain_event.changes,
+                sequence=event.sequence,
+                ics=calendar.event_ics(event, site, stamp=domain_event.occurred_at),
+                registrants=registrants(domain_event.registrants),
+            )
+        if isinstance(domain_event, agenda.EventCancelled):
+            event = domain_event.event
+            return EventCancelledV1(
+                **envelope,
+                occurred_at=domain_event.occurred_at,
+                event=event_summary(event, site),
+                reason=domain_event.reason,
+                sequence=event.sequence,
+                ics=calendar.event_ics(event, site, stamp=domain_event.occurred_at),
+                registrants=registrants(domain_event.registrants),
+            )
         raise TypeError(f"no contract for {type(domain_event).__name__}")
 
     return to_contract
 
 
 class EventsUnitOfWork(UnitOfWork):
+    events: EventRepository
+    cycles: CycleRepository
+    registrations: RegistrationRepository
+    members: MemberRepository
+
     def _open(self) -> None:
-        """Repositories come with the domain."""
+        self.events = EventRepository(self.session)
+        self.cycles = CycleRepository(self.session)
+        self.registrations = RegistrationRepository(self.session)
+        self.members = MemberRepository(self.session)
 
 
 UowFactory = Callable[[], EventsUnitOfWork]
