@@ -478,7 +478,7 @@ class Review:
 
 
 def weighted_score(criteria: Iterable[Criterion], scores: Mapping[str, int]) -> float:
-    """The weighted score out of 100; a criterion left unscored counts 0."""
+    """The weighted score out of 100 (unrounded); a criterion left unscored counts 0."""
     items = list(criteria)
     weights = sum(criterion.weight for criterion in items)
     if not weights:
@@ -486,9 +486,9 @@ def weighted_score(criteria: Iterable[Criterion], scores: Mapping[str, int]) -> 
     value = sum(
         criterion.weight * scores.get(criterion.key, 0) / criterion.max_score for criterion in items
     )
-    return round(100 * value / weights, 2)
+    return 100 * value / weights
 
 
 def average(totals: Iterable[float]) -> float | None:
     values = list(totals)
-    return round(sum(values) / len(values), 2) if values else None
+    return sum(values) / len(values) if values else None

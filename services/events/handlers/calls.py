@@ -377,12 +377,16 @@ def summary(
         status=application.status,
         reference=application.reference,
         submitted_at=application.submitted_at,
-        average=domain.average(review.total(criteria) for review in reviews),
+        average=_rounded(domain.average(review.total(criteria) for review in reviews)),
         reviews=len(reviews),
         decision=application.decision,
         decision_published=application.published_decision is not None
         and application.published_decision == application.decision,
     )
+
+
+def _rounded(value: float | None) -> float | None:
+    return round(value, 2) if value is not None else None
 
 
 def review_reply(
@@ -401,7 +405,7 @@ def review_reply(
                 reviewer=review.reviewer,
                 scores=review.scores,
                 comment=review.comment,
-                total=review.total(criteria),
+                total=round(review.total(criteria), 2),
                 reviewed_at=review.reviewed_at,
             )
             for review in reviews
