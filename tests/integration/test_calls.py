@@ -393,6 +393,26 @@ class TestReviewAndDecisions:
         assert listed.json()["selected"] == 1
         assert all(item["decision_published"] for item in listed.json()["items"])
 
+    async def test_concurrent_selections_never_exceed_the_places(self, site):
+        call = await open_call(site, places=2)
+        submitted = [(await submitted_in(site, call))[0] for _ in range(5)]
+        await site.post(f"/api/v1/staff/calls/{call['call_id']}/close", headers=site.staff)
+        answers = await asyncio.gather(
+            *(
+                site.put(
+                    f"/api/v1/staff/applications/{application['application_id']}/decision",
+                    json={"decision": "selected"},
+                    headers=site.staff,
+                )
+                for application in submitted
+            )
+        )
+        assert sorted(answer.status_code for answer in answers) == [200, 200, 422, 422, 422]
+        listed = await site.get(
+            f"/api/v1/staff/calls/{call['call_id']}/applications", headers=site.staff
+        )
+        assert listed.json()["selected"] == 2
+
 
 class TestErasure:
     async def test_forgets_the_applicant_and_keeps_the_organisations_application(self, site):

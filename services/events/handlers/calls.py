@@ -256,8 +256,10 @@ async def decide_application(
 ) -> ApplicationReviewV1:
     """Decide; ``selected`` never beyond the call's places (counted under the call's lock)."""
     async with uow() as work:
+        # The call's row first, then the application's: the order submissions lock them in.
+        call_id = (await _application(work, command.application_id, lock=False)).call_id
+        call = await _call(work, call_id, lock=True)
         application = await _application(work, command.application_id)
-        call = await _call(work, application.call_id, lock=True)
         selected = await work.calls.count_selected(call.id, besides=application.id)
         application.decide(
             call, command.decision, command.message, selected=selected, by=command.by, now=clock()
@@ -318,8 +320,10 @@ async def _call(
     return call
 
 
-async def _application(work: EventsUnitOfWork, application_id: uuid.UUID) -> Application:
-    application = await work.calls.application(application_id, lock=True)
+async def _application(
+    work: EventsUnitOfWork, application_id: uuid.UUID, *, lock: bool = True
+) -> Application:
+    application = await work.calls.application(application_id, lock=lock)
     if application is None:
         raise NotFound("Candidature introuvable.", application_id=str(application_id))
     return application
