@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, date, datetime
+from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import func, select
@@ -30,14 +31,17 @@ from services.events.store import EventsUnitOfWork, applications, contract_mappe
 from services.gateway.auth import SESSION_COOKIE
 from services.gateway.store import Role
 from services.members.app import build_app as build_members
+from services.newsletters.app import build_app as build_newsletters
 from services.runtime.db import session_factory
 from services.runtime.service import ServiceApp
 from tests.support.factories import unique_email
+from tests.support.mail import await_mail, read_mails
 from tests.support.services import (
     CENTRE,
     gateway,
     members_settings,
     nats_settings,
+    newsletters_settings,
     payload,
     running,
     stream_messages,
@@ -431,3 +435,59 @@ class TestErasure:
         assert (row.person_id, row.first_name, row.last_name, row.email) == (None, "", "", "")
         assert row.organisation_name == application["organisation_name"]
         assert row.reference == application["reference"]
+
+
+class TestMails:
+    async def test_the_applicant_is_mailed_the_acknowledgement_and_the_published_decision(
+        self, database, nats_server, mail_sink
+    ):
+        clock = Clock(BEFORE)
+        newsletters = build_newsletters(
+            newsletters_settings(database("newsletters"), nats_server.url, mail_sink.port)
+        )
+        async with (
+            running(build_members(members_settings(database("members"), nats_server.url))),
+            running(
+                build_events(events_settings(database("events"), nats_server.url), clock=clock)
+            ),
+            running(newsletters),
+            gateway(database("gateway"), nats_server.url) as site,
+        ):
+            token = await site.app.state.staff.add(unique_email("equipe"), Role.STAFF)
+            site.staff = {"Authorization": f"Bearer {token}"}  # type: ignore[attr-defined]
+            call = await open_call(site)
+            application, person, _ = await submitted_in(site, call)
+            address = str(person.email)
+            await wait_until(lambda: len(_mails_to(mail_sink.directory, address)) >= 1)
+
+            await site.post(f"/api/v1/staff/calls/{call['call_id']}/close", headers=site.staff)
+            decided = await site.put(
+                f"/api/v1/staff/applications/{application['application_id']}/decision",
+                json={"decision": "selected", "message": "Félicitations !"},
+                headers=site.staff,
+            )
+            assert decided.status_code == 200, decided.text
+            publish = f"/api/v1/staff/calls/{call['call_id']}/decisions/publish"
+            assert (await site.post(publish, headers=site.staff)).json()["announced"] == 1
+            await wait_until(lambda: len(_mails_to(mail_sink.directory, address)) >= 2)
+            await await_mail(mail_sink.directory, [address], settle=1.0)
+
+        mails = {m["Subject"]: m for m in _mails_to(mail_sink.directory, address)}
+        title = "Labo Quartiers en Transitions"
+        assert sorted(mails) == [
+            f"Candidature retenue – {title}",
+            f"Votre candidature est bien reçue – {title}",
+        ]
+        acknowledgement = _text(mails[f"Votre candidature est bien reçue – {title}"])
+        assert f"Votre numéro de dossier : {application['reference']}" in acknowledgement
+        assert "Félicitations !" in _text(mails[f"Candidature retenue – {title}"])
+
+
+def _mails_to(directory, address: str) -> list[EmailMessage]:
+    return [m for m in read_mails(directory) if address.lower() in str(m["To"]).lower()]
+
+
+def _text(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    assert isinstance(body, EmailMessage)
+    return body.get_content().replace("\u00a0", " ").replace("\u202f", " ")

@@ -84,6 +84,15 @@ class TestDeadlineInParis:
     def test_reads_the_day_before_as_winter_time(self):
         assert paris_to_utc(datetime(2027, 3, 27, 12, 0)) == datetime(2027, 3, 27, 11, tzinfo=UTC)
 
+    def test_refuses_a_paris_time_skipped_when_clocks_go_forward(self):
+        with pytest.raises(InvalidInput, match="28/03/2027 02:30 n'existe pas à Paris"):
+            paris_to_utc(datetime(2027, 3, 28, 2, 30))
+
+    def test_reads_the_repeated_hour_when_clocks_go_back_as_the_first_one(self):
+        assert paris_to_utc(datetime(2027, 10, 31, 2, 30)) == datetime(
+            2027, 10, 31, 0, 30, tzinfo=UTC
+        )
+
     def test_shows_the_deadline_in_french_paris_time(self):
         call = open_call()
         assert paris_label(call.deadline) == "28 mars 2027 à 12 h 00 (heure de Paris)"

@@ -46,7 +46,13 @@ def system_clock() -> datetime:
 def paris_to_utc(value: datetime) -> datetime:
     """A time without offset is a Europe/Paris wall-clock time; any time comes back in UTC."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=PARIS)
+        local = value.replace(tzinfo=PARIS)
+        if local.astimezone(UTC).astimezone(PARIS).replace(tzinfo=None) != value:
+            raise InvalidInput(
+                f"{value:%d/%m/%Y %H:%M} n'existe pas à Paris (passage à l'heure d'été) : "
+                "choisissez une autre heure."
+            )
+        value = local
     return value.astimezone(UTC)
 
 
