@@ -25,7 +25,7 @@ from contracts.members import (
     PersonV1,
 )
 from services.events.app import build_app as build_events
-from services.events.handlers.calls import forget_person
+from services.events.handlers.calls import forget_person, person_data
 from services.events.settings import EventsSettings
 from services.events.store import EventsUnitOfWork, applications, contract_mapper, reliability
 from services.gateway.auth import SESSION_COOKIE
@@ -435,6 +435,17 @@ class TestErasure:
         assert (row.person_id, row.first_name, row.last_name, row.email) == (None, "", "", "")
         assert row.organisation_name == application["organisation_name"]
         assert row.reference == application["reference"]
+        async with uow() as work:
+            assert await person_data(work, person.person_id) == []
+
+    async def test_a_person_gets_what_they_wrote_for_their_right_of_access(self, site):
+        call = await open_call(site)
+        application, person, _ = await submitted_in(site, call)
+        async with events_uow(site.events)() as work:
+            [held] = await person_data(work, person.person_id)
+        assert held["reference"] == application["reference"]
+        assert held["answers"] == ANSWERS
+        assert held["email"] == person.email
 
 
 class TestMails:

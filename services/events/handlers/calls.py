@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from pydantic import JsonValue
 from sqlalchemy.exc import IntegrityError
 
 from contracts.events.calls import (
@@ -308,6 +309,29 @@ async def forget_person(work: EventsUnitOfWork, person_id: uuid.UUID) -> None:
         await work.calls.save_application(application)
 
 
+async def person_data(work: EventsUnitOfWork, person_id: uuid.UUID) -> list[dict[str, JsonValue]]:
+    """The applications a person made, for their right of access (``person.export``): what
+    they wrote and what they were told; not staff's scores."""
+    return [
+        {
+            "call_id": str(application.call_id),
+            "organisation": application.organisation_name,
+            "status": application.status,
+            "reference": application.reference,
+            "submitted_at": application.submitted_at.isoformat()
+            if application.submitted_at
+            else None,
+            "answers": dict(application.answers),
+            "decision": application.published_decision,
+            "decision_message": application.published_message,
+            "first_name": application.first_name,
+            "last_name": application.last_name,
+            "email": application.email,
+        }
+        for application in await work.calls.applications_of_person(person_id)
+    ]
+
+
 # --- replies -------------------------------------------------------------------------------------
 
 
@@ -430,6 +454,7 @@ __all__ = [
     "list_applications",
     "list_calls",
     "my_applications",
+    "person_data",
     "publish_decisions",
     "save_draft",
     "score_application",
