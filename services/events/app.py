@@ -6,31 +6,42 @@ import asyncio
 import contextlib
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from services.events import bus as events_bus
 from services.events import handlers
+from services.events.directory import MembersDirectory
+from services.events.domain.calls import system_clock
 from services.events.domain.links import RegistrationLinks
+from services.events.handlers.calls import Directory
 from services.events.settings import EventsSettings
 from services.events.store import EventsUnitOfWork, calendar_site, contract_mapper, reliability
 from services.runtime.health import register_health
 from services.runtime.logging import configure_logging, get_logger
+from services.runtime.rpc import RpcClient
 from services.runtime.service import ServiceApp, foundation, run
 
 log = get_logger("reso.events")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def build_app(settings: EventsSettings, *, clock: Callable[[], datetime] = _now) -> ServiceApp:
+def build_app(
+    settings: EventsSettings,
+    *,
+    clock: Callable[[], datetime] = system_clock,
+    directory: Directory | None = None,
+) -> ServiceApp:
+    """``clock`` and ``directory`` (organisations and people; members by RPC by default) are
+    replaced in tests."""
     base = foundation("events", settings, reliability)
     links = links_of(settings)
     uow = base.units_of_work(EventsUnitOfWork, contract_mapper(settings.centre, links))
     context = handlers.Agenda(links=links, site=calendar_site(settings.centre), clock=clock)
+    if directory is None:
+        rpc = RpcClient(base.bus.broker, timeout=settings.nats.rpc_timeout_seconds)
+        directory = MembersDirectory(rpc, clock)
 
     events_bus.register(base.bus, uow, context)
+    events_bus.register_calls(base.bus, uow, directory, clock)
     register_health(base.bus, base.engine)
 
     async def offer_sweep(stopping: asyncio.Event) -> None:

@@ -17,6 +17,7 @@ from pydantic import JsonValue
 from contracts.base import ExportPersonDataV1, PersonDataV1
 from contracts.members import PersonErasedV1
 from services.events.domain import registrations as regs
+from services.events.handlers import calls
 from services.events.store import EventsUnitOfWork, UowFactory
 
 CONSUMER = "events.erasure"
@@ -44,7 +45,7 @@ async def forget_registrations(work: EventsUnitOfWork, person_id: uuid.UUID) -> 
     await work.members.erase_person(person_id)
 
 
-FORGETTERS: list[Forgetter] = [forget_registrations]
+FORGETTERS: list[Forgetter] = [forget_registrations, calls.forget_person]
 
 
 async def on_person_erased(event: PersonErasedV1, uow: UowFactory) -> None:
@@ -70,6 +71,7 @@ async def export_person_data(query: ExportPersonDataV1, uow: UowFactory) -> Pers
             if registration.event_id not in titles:
                 event = await work.events.get(registration.event_id)
                 titles[registration.event_id] = event.title if event is not None else ""
+        applications: list[JsonValue] = list(await calls.person_data(work, query.person_id))
     registrations: list[JsonValue] = [
         {
             "event_id": str(r.event_id),
@@ -86,4 +88,6 @@ async def export_person_data(query: ExportPersonDataV1, uow: UowFactory) -> Pers
         for r in sorted(found.values(), key=lambda r: r.registered_at)
         if r.erased_at is None
     ]
-    return PersonDataV1(service="events", data={"registrations": registrations})
+    return PersonDataV1(
+        service="events", data={"registrations": registrations, "applications": applications}
+    )

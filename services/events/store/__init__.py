@@ -8,6 +8,8 @@ from typing import Any
 from contracts.base import Event as ContractEvent
 from contracts.base import Theme
 from contracts.events import (
+    ApplicationDecidedV1,
+    ApplicationSubmittedV1,
     EventCancelledV1,
     EventFormat,
     EventPublishedV1,
@@ -24,7 +26,14 @@ from contracts.events import (
 )
 from services.events.domain import agenda, calendar
 from services.events.domain import registrations as regs
+from services.events.domain.calls import ApplicationDecided, ApplicationSubmitted
 from services.events.domain.links import RegistrationLinks
+from services.events.store.calls import (
+    CallRepository,
+    application_reviews,
+    applications,
+    calls,
+)
 from services.events.store.events import CycleRepository, EventRepository
 from services.events.store.members import MemberRepository
 from services.events.store.registrations import RegistrationRepository
@@ -35,7 +44,10 @@ from services.runtime.store import UnitOfWork
 __all__ = [
     "EventsUnitOfWork",
     "UowFactory",
+    "application_reviews",
+    "applications",
     "calendar_site",
+    "calls",
     "contract_mapper",
     "event_summary",
     "metadata",
@@ -179,6 +191,43 @@ def contract_mapper(centre: CentreSettings, links: RegistrationLinks) -> Any:
                 ics=calendar.event_ics(event, site, stamp=domain_event.occurred_at),
                 registrants=registrants(domain_event.registrants),
             )
+        if isinstance(domain_event, ApplicationSubmitted):
+            application = domain_event.application
+            if application.submitted_at is None or application.reference is None:
+                raise ValueError("a submitted application has a reference and a time")
+            return ApplicationSubmittedV1(
+                producer="events",
+                centre=centre.slug,
+                occurred_at=application.submitted_at,
+                application_id=application.id,
+                call_id=application.call_id,
+                call_title=domain_event.call_title,
+                reference=application.reference,
+                organisation_id=application.organisation_id,
+                organisation_name=application.organisation_name,
+                person_id=application.person_id,
+                email=application.email,
+                first_name=application.first_name,
+                last_name=application.last_name,
+                submitted_at=application.submitted_at,
+            )
+        if isinstance(domain_event, ApplicationDecided):
+            application = domain_event.application
+            return ApplicationDecidedV1(
+                producer="events",
+                centre=centre.slug,
+                application_id=application.id,
+                call_id=application.call_id,
+                call_title=domain_event.call_title,
+                reference=application.reference or "",
+                decision=domain_event.decision,
+                message=domain_event.message,
+                organisation_name=application.organisation_name,
+                person_id=application.person_id,
+                email=application.email,
+                first_name=application.first_name,
+                last_name=application.last_name,
+            )
         raise TypeError(f"no contract for {type(domain_event).__name__}")
 
     return to_contract
@@ -189,12 +238,14 @@ class EventsUnitOfWork(UnitOfWork):
     cycles: CycleRepository
     registrations: RegistrationRepository
     members: MemberRepository
+    calls: CallRepository
 
     def _open(self) -> None:
         self.events = EventRepository(self.session)
         self.cycles = CycleRepository(self.session)
         self.registrations = RegistrationRepository(self.session)
         self.members = MemberRepository(self.session)
+        self.calls = CallRepository(self.session)
 
 
 UowFactory = Callable[[], EventsUnitOfWork]
