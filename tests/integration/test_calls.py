@@ -25,6 +25,7 @@ from contracts.members import (
     PersonV1,
 )
 from services.events.app import build_app as build_events
+from services.events.domain.links import RegistrationLinks
 from services.events.handlers.calls import forget_person, person_data
 from services.events.settings import EventsSettings
 from services.events.store import EventsUnitOfWork, applications, contract_mapper, reliability
@@ -80,7 +81,9 @@ def events_uow(app: ServiceApp):
         return EventsUnitOfWork(
             session_factory(app.engine),
             reliability,
-            to_contract=contract_mapper(CENTRE),
+            to_contract=contract_mapper(
+                CENTRE, RegistrationLinks("calls-erasure-test-secret", CENTRE.public_url)
+            ),
             on_commit=app.relay.notify,
         )
 
