@@ -129,8 +129,10 @@ async def _seed(env: dict[str, str]) -> None:
     broker = Bus("seed", NatsSettings(url=url) if url else NatsSettings()).broker
     await broker.connect()
     try:
-        summary = await demo.load(RpcClient(broker, timeout=10), date.today())
-        print(f"reso: demo data loaded ({summary})", flush=True)
+        rpc = RpcClient(broker, timeout=10)
+        summary = await demo.load(rpc, date.today())
+        agenda = await demo.load_agenda(rpc, date.today())
+        print(f"reso: demo data loaded ({summary}; {agenda})", flush=True)
     finally:
         await broker.stop()
 

@@ -8,9 +8,19 @@ e-mail asking them to confirm; people staff add do not.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from contracts.events import (
+    AgendaV1,
+    CreateCycleV1,
+    CreateEventV1,
+    CycleV1,
+    EventDetailsV1,
+    EventV1,
+    PublishEventV1,
+    SearchAgendaV1,
+)
 from contracts.members import (
     AddAffiliationV1,
     AffiliationV1,
@@ -215,3 +225,104 @@ async def _open(rpc: RpcClient, organisation_id: Any, year: int) -> MembershipV1
         if error.error.code == "conflict":
             return None
         raise
+
+
+# --- the agenda ---------------------------------------------------------------------------------
+
+
+def _next(today: date, month: int, day: int) -> date:
+    """The next ``day``/``month`` from ``today`` on (this year's, or next year's if past)."""
+    this_year = date(today.year, month, day)
+    return this_year if this_year >= today else date(today.year + 1, month, day)
+
+
+def agenda_events(today: date) -> list[dict[str, Any]]:
+    """The demo agenda: a webinar, the thematic day in Laval on 13 June (a cycle's sessions
+    are added by :func:`load_agenda`)."""
+    webinar = today + timedelta(days=21)
+    laval = _next(today + timedelta(days=1), 6, 13)
+    return [
+        {
+            "title": "Webinaire : la participation citoyenne dans les quartiers",
+            "summary": "Un rendez-vous tous les deux mois entre conseils citoyens, délégués du "
+            "préfet et chefs de projet : retours d'expérience et questions ouvertes.",
+            "type": "webinar",
+            "format": "online",
+            "themes": ["participation-citoyenne"],
+            "starts_at": f"{webinar.isoformat()}T10:00:00",
+            "ends_at": f"{webinar.isoformat()}T11:30:00",
+            "video_link": "https://visio.example.org/crpv-participation",
+            "capacity_online": 100,
+        },
+        {
+            "title": "Journée thématique à Laval : habiter et agir dans les quartiers",
+            "summary": "Rencontre interrégionale des acteurs de la politique de la ville.",
+            "type": "thematic_day",
+            "format": "hybrid",
+            "themes": ["participation-citoyenne", "contrat-de-ville"],
+            "partners": ["Laval Agglomération"],
+            "starts_at": f"{laval.isoformat()}T09:30:00",
+            "ends_at": f"{laval.isoformat()}T16:30:00",
+            "venue": {
+                "name": "Salle polyvalente",
+                "street": "Place de Hercé",
+                "postcode": "53000",
+                "city": "Laval",
+                "commune": "53130",
+            },
+            "video_link": "https://visio.example.org/crpv-laval",
+            "capacity_onsite": 80,
+            "capacity_online": 150,
+            "organisation_cap": 5,
+            "hold_minutes": 24 * 60,
+        },
+    ]
+
+
+CYCLE_TITLE = "Cycle « Gestion urbaine de proximité »"
+
+
+async def load_agenda(rpc: RpcClient, today: date) -> str:
+    """Published events and a cycle of two sessions, through the events service; what exists
+    (by title) is left as it is."""
+    existing = await rpc.call(SearchAgendaV1(staff=True), AgendaV1)
+    titles = {event.title: event for event in existing.events}
+    cycle_id = next(
+        (event.cycle_id for event in existing.events if event.cycle_id is not None), None
+    )
+    wanted = agenda_events(today)
+    if cycle_id is None:
+        cycle = await rpc.call(
+            CreateCycleV1(
+                title=CYCLE_TITLE,
+                summary="Deux séances pour outiller les équipes de GUSP.",
+                by=BY,
+            ),
+            CycleV1,
+        )
+        cycle_id = cycle.cycle_id
+    for number, days in ((1, 35), (2, 49)):
+        session = today + timedelta(days=days)
+        wanted.append(
+            {
+                "title": f"GUSP — séance {number}",
+                "type": "workshop",
+                "format": "online",
+                "themes": ["gestion-urbaine-de-proximite"],
+                "starts_at": f"{session.isoformat()}T14:00:00",
+                "ends_at": f"{session.isoformat()}T16:00:00",
+                "video_link": f"https://visio.example.org/crpv-gusp-{number}",
+                "capacity_online": 30,
+                "cycle_id": str(cycle_id),
+            }
+        )
+    added = 0
+    for fields in wanted:
+        if fields["title"] in titles:
+            continue
+        event = await rpc.call(
+            CreateEventV1(details=EventDetailsV1.model_validate(fields), by=BY), EventV1
+        )
+        await rpc.call(PublishEventV1(event_id=event.event_id, by=BY), EventV1)
+        added += 1
+    return f"{added} events published"
