@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from services.events import bus as events_bus
 from services.events import handlers
 from services.events.domain.links import RegistrationLinks
+from services.events.domain.reminders import parse_rules
 from services.events.settings import EventsSettings
 from services.events.store import EventsUnitOfWork, calendar_site, contract_mapper, reliability
 from services.runtime.health import register_health
@@ -43,7 +44,26 @@ def build_app(settings: EventsSettings, *, clock: Callable[[], datetime] = _now)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), settings.offer_sweep_seconds)
 
-    return ServiceApp("events", settings, base.engine, base.bus, base.relay, workers=[offer_sweep])
+    rules = parse_rules(settings.reminder_rules)
+
+    async def reminder_scheduler(stopping: asyncio.Event) -> None:
+        """Reminders due go out, once per registration and rule (see handlers.reminders)."""
+        while not stopping.is_set():
+            try:
+                await handlers.send_due_reminders(uow, context, rules)
+            except Exception as error:  # database down: try again at the next tick
+                log.warning("reminder scheduler failed", error=repr(error))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), settings.reminder_sweep_seconds)
+
+    return ServiceApp(
+        "events",
+        settings,
+        base.engine,
+        base.bus,
+        base.relay,
+        workers=[offer_sweep, reminder_scheduler],
+    )
 
 
 def links_of(settings: EventsSettings) -> RegistrationLinks:

@@ -34,6 +34,7 @@ from contracts.events import (
     RegistrationPromotedV1,
     RegistrationV1,
     RegistrationWaitlistedV1,
+    ReminderDueV1,
     SearchAgendaV1,
     UpdateCycleV1,
     UpdateEventV1,
@@ -64,6 +65,7 @@ def register(bus: Bus, uow: handlers.UowFactory, context: handlers.Agenda) -> No
         RegistrationOfferedV1,
         RegistrationPromotedV1,
         RegistrationCancelledV1,
+        ReminderDueV1,
     ):
         bus.publisher(fact)
 

@@ -36,6 +36,7 @@ from services.events.handlers.registrations import (
     register,
     register_to_cycle,
 )
+from services.events.handlers.reminders import send_due_reminders
 from services.events.store import UowFactory
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "register",
     "register_to_cycle",
     "search_agenda",
+    "send_due_reminders",
     "update_cycle",
     "update_event",
 ]

@@ -20,14 +20,17 @@ from contracts.events import (
     RegistrationOfferedV1,
     RegistrationPromotedV1,
     RegistrationWaitlistedV1,
+    ReminderDueV1,
     Venue,
 )
 from services.events.domain import agenda, calendar
 from services.events.domain import registrations as regs
 from services.events.domain.links import RegistrationLinks
+from services.events.domain.reminders import ReminderDue
 from services.events.store.events import CycleRepository, EventRepository
 from services.events.store.members import MemberRepository
 from services.events.store.registrations import RegistrationRepository
+from services.events.store.reminders import ReminderRepository
 from services.events.store.schema import metadata, registrations, reliability
 from services.runtime.settings import CentreSettings
 from services.runtime.store import UnitOfWork
@@ -150,6 +153,16 @@ def contract_mapper(centre: CentreSettings, links: RegistrationLinks) -> Any:
                 by=domain_event.by,  # type: ignore[arg-type]
                 ics=calendar.cancellation_ics(event, site, stamp=domain_event.occurred_at),
             )
+        if isinstance(domain_event, ReminderDue):
+            registration = domain_event.registration
+            return ReminderDueV1(
+                **fact(registration, domain_event.event),
+                event_id=domain_event.event_id,  # stable: JetStream drops a duplicate
+                occurred_at=domain_event.occurred_at,
+                rule=domain_event.reminder.rule.text,
+                last=domain_event.reminder.last,
+                video_link=domain_event.video_link,
+            )
         if isinstance(domain_event, agenda.EventPublished):
             return EventPublishedV1(
                 **envelope,
@@ -189,12 +202,14 @@ class EventsUnitOfWork(UnitOfWork):
     cycles: CycleRepository
     registrations: RegistrationRepository
     members: MemberRepository
+    reminders: ReminderRepository
 
     def _open(self) -> None:
         self.events = EventRepository(self.session)
         self.cycles = CycleRepository(self.session)
         self.registrations = RegistrationRepository(self.session)
         self.members = MemberRepository(self.session)
+        self.reminders = ReminderRepository(self.session)
 
 
 UowFactory = Callable[[], EventsUnitOfWork]

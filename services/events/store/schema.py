@@ -151,3 +151,15 @@ member_memberships = Table(
     Column("active", Boolean, nullable=False),
     Index("ix_member_memberships_member", "member_id"),
 )
+
+# --- reminders (exactly once per registration and rule) ---------------------------------------
+
+reminders_sent = Table(
+    "reminders_sent",
+    metadata,
+    Column("registration_id", String(36), ForeignKey("registrations.id"), nullable=False),
+    Column("rule", String(16), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("registration_id", "rule", name="uq_reminders_sent_registration_rule"),
+)
