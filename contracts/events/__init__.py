@@ -32,6 +32,14 @@ from contracts.events.agenda import (
     UpdateEventV1,
 )
 from contracts.events.applications import ApplicationDecidedV1, ApplicationSubmittedV1
+from contracts.events.attendance import (
+    ActivityReportV1,
+    CheckInV1,
+    EventFileV1,
+    GetActivityReportV1,
+    GetAttendanceSheetV1,
+    GetCertificatesV1,
+)
 from contracts.events.common import (
     AttendanceMode,
     Audience,
@@ -64,6 +72,7 @@ from contracts.events.registrations import (
 
 __all__ = [
     "AcceptOfferV1",
+    "ActivityReportV1",
     "AgendaV1",
     "ApplicationDecidedV1",
     "ApplicationSubmittedV1",
@@ -72,6 +81,7 @@ __all__ = [
     "CalendarV1",
     "CancelEventV1",
     "CancelRegistrationV1",
+    "CheckInV1",
     "CompleteEventV1",
     "CreateCycleV1",
     "CreateEventV1",
@@ -79,13 +89,17 @@ __all__ = [
     "CycleV1",
     "EventCancelledV1",
     "EventDetailsV1",
+    "EventFileV1",
     "EventFormat",
     "EventPublishedV1",
     "EventSummaryV1",
     "EventType",
     "EventUpdatedV1",
     "EventV1",
+    "GetActivityReportV1",
     "GetAgendaCalendarV1",
+    "GetAttendanceSheetV1",
+    "GetCertificatesV1",
     "GetCycleV1",
     "GetEventCalendarV1",
     "GetEventV1",

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from services.events import bus as events_bus
 from services.events import handlers
+from services.events.domain.attendance import Issuer
 from services.events.domain.links import RegistrationLinks
 from services.events.domain.reminders import parse_rules
 from services.events.settings import EventsSettings
@@ -32,6 +33,12 @@ def build_app(settings: EventsSettings, *, clock: Callable[[], datetime] = _now)
     context = handlers.Agenda(links=links, site=calendar_site(settings.centre), clock=clock)
 
     events_bus.register(base.bus, uow, context)
+    documents = handlers.Documents(
+        files=base.bus.files,
+        organiser=settings.centre.name,
+        issuer=Issuer(settings.certificate_city, settings.certificate_signatory),
+    )
+    events_bus.register_attendance(base.bus, uow, context, documents)
     register_health(base.bus, base.engine)
 
     async def offer_sweep(stopping: asyncio.Event) -> None:

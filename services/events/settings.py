@@ -31,6 +31,18 @@ class EventsSettings(ServiceSettings):
     reminder_sweep_seconds: float = Field(
         default=60, gt=0, description="How often the scheduler looks for reminders due."
     )
+    certificate_city: str = Field(
+        default="Paris",
+        min_length=1,
+        max_length=100,
+        description="Where attendance certificates are issued (« Fait à … »): the centre's city.",
+    )
+    certificate_signatory: str = Field(
+        default="",
+        max_length=200,
+        description="Printed under the signature space of certificates, e.g. "
+        "« Marie Martin, directrice »; empty: no name.",
+    )
 
     @field_validator("reminder_rules")
     @classmethod

@@ -17,6 +17,12 @@ from services.events.handlers.agenda import (
     update_cycle,
     update_event,
 )
+from services.events.handlers.attendance import (
+    Documents,
+    attendance_sheet,
+    certificates,
+    check_in,
+)
 from services.events.handlers.common import Agenda
 from services.events.handlers.erasure import FORGETTERS, on_person_erased
 from services.events.handlers.members import (
@@ -37,17 +43,23 @@ from services.events.handlers.registrations import (
     register_to_cycle,
 )
 from services.events.handlers.reminders import send_due_reminders
+from services.events.handlers.report import activity_report, on_network_changed
 from services.events.store import UowFactory
 
 __all__ = [
     "FORGETTERS",
     "Agenda",
+    "Documents",
     "MembersOnly",
     "UowFactory",
     "accept_offer",
+    "activity_report",
     "agenda_calendar",
+    "attendance_sheet",
     "cancel_event",
     "cancel_registration",
+    "certificates",
+    "check_in",
     "complete_event",
     "create_cycle",
     "create_event",
@@ -60,6 +72,7 @@ __all__ = [
     "move_registration",
     "on_affiliation_changed",
     "on_membership_changed",
+    "on_network_changed",
     "on_organisation_changed",
     "on_person_changed",
     "on_person_erased",

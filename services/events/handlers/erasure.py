@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from contracts.members import PersonErasedV1
 from services.events.domain import registrations as regs
+from services.events.handlers.report import forget_networks
 from services.events.store import EventsUnitOfWork, UowFactory
 
 CONSUMER = "events.erasure"
@@ -41,7 +42,7 @@ async def forget_registrations(work: EventsUnitOfWork, person_id: uuid.UUID) -> 
     await work.members.erase_person(person_id)
 
 
-FORGETTERS: list[Forgetter] = [forget_registrations]
+FORGETTERS: list[Forgetter] = [forget_registrations, forget_networks]
 
 
 async def on_person_erased(event: PersonErasedV1, uow: UowFactory) -> None:

@@ -27,6 +27,7 @@ from services.events.domain import agenda, calendar
 from services.events.domain import registrations as regs
 from services.events.domain.links import RegistrationLinks
 from services.events.domain.reminders import ReminderDue
+from services.events.store.activity import ActivityRepository
 from services.events.store.events import CycleRepository, EventRepository
 from services.events.store.members import MemberRepository
 from services.events.store.registrations import RegistrationRepository
@@ -203,6 +204,7 @@ class EventsUnitOfWork(UnitOfWork):
     registrations: RegistrationRepository
     members: MemberRepository
     reminders: ReminderRepository
+    activity: ActivityRepository
 
     def _open(self) -> None:
         self.events = EventRepository(self.session)
@@ -210,6 +212,7 @@ class EventsUnitOfWork(UnitOfWork):
         self.registrations = RegistrationRepository(self.session)
         self.members = MemberRepository(self.session)
         self.reminders = ReminderRepository(self.session)
+        self.activity = ActivityRepository(self.session)
 
 
 UowFactory = Callable[[], EventsUnitOfWork]

@@ -163,3 +163,11 @@ reminders_sent = Table(
     Column("sent_at", UtcDateTime(), nullable=False),
     UniqueConstraint("registration_id", "rule", name="uq_reminders_sent_registration_rule"),
 )
+
+member_networks = Table(
+    "member_networks",
+    metadata,
+    Column("person_id", String(36), primary_key=True),
+    Column("network_slug", String(64), primary_key=True),
+)
+"""Who belongs to which network (members' network joined/left facts), for the report."""

@@ -1,4 +1,4 @@
-"""reminders sent (exactly once per registration and rule)
+"""reminders sent (exactly once per registration and rule); network memberships (report)
 
 Check-in needs no table: ``registrations.attended_at`` (0002) holds it.
 
@@ -29,7 +29,13 @@ def upgrade() -> None:
         sa.Column("sent_at", UtcDateTime(), nullable=False),
         sa.UniqueConstraint("registration_id", "rule", name="uq_reminders_sent_registration_rule"),
     )
+    op.create_table(
+        "member_networks",
+        sa.Column("person_id", sa.String(36), primary_key=True),
+        sa.Column("network_slug", sa.String(64), primary_key=True),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("member_networks")
     op.drop_table("reminders_sent")
