@@ -76,7 +76,7 @@ class EventCancelledV1(Event):
 class EventDetailsV1(BaseModel):
     """What staff write about an event. Times without an offset are Europe/Paris times."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
 
     title: str = Field(min_length=1, max_length=200)
     summary: str = Field(default="", max_length=5000)

@@ -204,7 +204,9 @@ class RegistrationV1(Reply):
     offer_expires_at: AwareDatetime | None = None
     registered_at: AwareDatetime
     attended_at: AwareDatetime | None = None
-    manage_url: str = ""
+    manage_url: str = Field(
+        default="", description="The person's signed link (empty in staff lists)."
+    )
     accept_url: str | None = None
     video_link: str | None = None
 

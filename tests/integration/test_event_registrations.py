@@ -30,6 +30,7 @@ from contracts.events import (
     RegisterV1,
     RegistrantsV1,
     RegistrationV1,
+    UpdateEventV1,
 )
 from contracts.members import (
     AffiliationChangedV1,
@@ -53,10 +54,12 @@ STAFF = "equipe@crpv-test.example.org"
 
 @asynccontextmanager
 async def events_service(
-    url: str, nats_url: str, *, replicas: int = 1, clock: Clock | None = None
+    url: str, nats_url: str, *, replicas: int = 1, clock: Clock | None = None, **settings: Any
 ) -> AsyncIterator[tuple[list[ServiceApp], RpcClient, Clock]]:
     clock = clock or Clock()
-    apps = [build_app(events_settings(url, nats_url), clock=clock) for _ in range(replicas)]
+    apps = [
+        build_app(events_settings(url, nats_url, **settings), clock=clock) for _ in range(replicas)
+    ]
     async with AsyncExitStack() as stack:
         for app in apps:
             await stack.enter_async_context(running(app))
@@ -233,6 +236,22 @@ class TestOffers:
         assert accepted.status == "confirmed"
         assert {fact["by"] for fact in cancelled} == {"staff", "offer_expired"}
 
+    async def test_the_service_s_own_sweep_moves_an_expired_offer_on(self, database, nats_server):
+        async with events_service(database("events"), nats_server.url, offer_sweep_seconds=0.1) as (
+            _,
+            rpc,
+            clock,
+        ):
+            event = await published_event(rpc, capacity_online=1, hold_minutes=30)
+            holder = await register(rpc, event.event_id)
+            waiting = await register(rpc, event.event_id)
+            await rpc.call(CancelRegistrationV1(token=token_of(holder.manage_url)), RegistrationV1)
+            await wait_until(lambda: facts(nats_server.url, "registration.offered"))
+            clock.advance(minutes=31)
+            expired = await wait_until(lambda: _count(nats_server.url, "registration.cancelled", 2))
+        assert [fact["by"] for fact in expired] == ["self", "offer_expired"]
+        assert expired[1]["registration_id"] == str(waiting.registration_id)
+
 
 class TestHybrid:
     async def test_each_mode_has_its_own_seats_and_staff_can_move_someone_across(
@@ -397,3 +416,55 @@ class TestErasure:
         )
         assert (erased.status, erased.mode) == ("confirmed", "online")
         assert kept.email == other.email
+
+
+class TestUpdateEvent:
+    async def test_a_new_time_tells_registrants_and_more_seats_promote_the_waiting_list(
+        self, database, nats_server
+    ):
+        async with events_service(database("events"), nats_server.url) as (_, rpc, _clock):
+            event = await published_event(rpc, capacity_online=1)
+            seated = await register(rpc, event.event_id)
+            waiting = await register(rpc, event.event_id)
+            updated = await rpc.call(
+                UpdateEventV1(
+                    event_id=event.event_id,
+                    details=details(
+                        capacity_online=2,
+                        starts_at="2027-03-15T14:00:00",
+                        ends_at="2027-03-15T16:00:00",
+                    ),
+                    by=STAFF,
+                ),
+                EventV1,
+            )
+            notices = await wait_until(lambda: facts(nats_server.url, "event.updated"))
+            promoted = await wait_until(lambda: facts(nats_server.url, "registration.promoted"))
+            await rpc.call(
+                UpdateEventV1(
+                    event_id=event.event_id,
+                    details=details(
+                        capacity_online=2,
+                        summary="Une coquille corrigée",
+                        starts_at="2027-03-15T14:00:00",
+                        ends_at="2027-03-15T16:00:00",
+                    ),
+                    by=STAFF,
+                ),
+                EventV1,
+            )
+            await asyncio.sleep(0.5)  # time for a wrong second notice to show up
+            notices_after_typo = await facts(nats_server.url, "event.updated")
+
+        assert updated.sequence == 1
+        assert updated.starts_at.isoformat() == "2027-03-15T14:00:00+01:00"
+        (notice,) = notices
+        assert notice["sequence"] == 1
+        assert "14:00" in notice["changes"][0]
+        assert {r["registration_id"] for r in notice["registrants"]} == {
+            str(seated.registration_id),
+            str(waiting.registration_id),
+        }
+        assert "SEQUENCE:1" in notice["ics"]
+        assert promoted[0]["registration_id"] == str(waiting.registration_id)
+        assert len(notices_after_typo) == 1

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import icalendar
 
 from services.events.app import build_app as build_events
-from services.gateway.store import Role, StaffStore
+from services.gateway.auth import SESSION_COOKIE
+from services.gateway.store import PersonSessions, Role, StaffStore
 from tests.support.events import Clock, events_settings
 from tests.support.factories import unique_email
 from tests.support.services import gateway, running
@@ -44,6 +47,12 @@ class TestEventsOverHttp:
             public = await client.get(f"/api/v1/events/{event_id}")
             listed = await client.get("/api/v1/events", params={"theme": "participation-citoyenne"})
             other_theme = await client.get("/api/v1/events", params={"theme": "sante"})
+            later = await client.get("/api/v1/events", params={"from": "2027-04-01T00:00:00Z"})
+            in_march = await client.get(
+                "/api/v1/events",
+                params={"from": "2027-03-01T00:00:00+01:00", "to": "2027-04-01T00:00:00+02:00"},
+            )
+            elsewhere = await client.get("/api/v1/events", params={"department": "35"})
 
             person = {"first_name": "Awa", "last_name": "Diallo"}
             first = await client.post(
@@ -82,6 +91,9 @@ class TestEventsOverHttp:
         assert public.json()["starts_at"] == "2027-03-15T10:00:00+01:00"
         assert [e["event_id"] for e in listed.json()["events"]] == [event_id]
         assert other_theme.json()["events"] == []
+        assert later.json()["events"] == []
+        assert [e["event_id"] for e in in_march.json()["events"]] == [event_id]
+        assert elsewhere.json()["events"] == []
         assert (first.status_code, first.json()["status"]) == (201, "confirmed")
         assert first.json()["video_link"] == "https://visio.example.org/salle-42"
         assert (second.json()["status"], second.json()["position"]) == ("waitlisted", 1)
@@ -103,3 +115,40 @@ class TestEventsOverHttp:
         assert icalendar.Calendar.from_ical(feed.text).events == []
         assert cancel.json()["status"] == "cancelled"
         assert icalendar.Calendar.from_ical(cancelled_ics.text)["METHOD"] == "CANCEL"
+
+    async def test_a_signed_in_person_registers_as_themself_and_a_member_only_event_refuses_a_guest(
+        self, database, nats_server
+    ):
+        events = build_events(events_settings(database("events"), nats_server.url), clock=Clock())
+        async with running(events), gateway(database("gateway"), nats_server.url) as client:
+            store: StaffStore = client.app.state.staff  # type: ignore[attr-defined]
+            staff = {"Authorization": f"Bearer {await store.add(unique_email(), Role.STAFF)}"}
+            sessions: PersonSessions = client.app.state.person_sessions  # type: ignore[attr-defined]
+            person_id = uuid.uuid4()
+            session = await sessions.open(person_id)
+
+            open_event = (await client.post("/api/v1/events", json=WEBINAR, headers=staff)).json()
+            members = (
+                await client.post(
+                    "/api/v1/events", json={**WEBINAR, "member_only": True}, headers=staff
+                )
+            ).json()
+            for event in (open_event, members):
+                await client.post(f"/api/v1/events/{event['event_id']}/publish", headers=staff)
+            form = {"first_name": "Lou", "last_name": "Le Gall", "email": unique_email("lou")}
+            client.cookies.set(SESSION_COOKIE, session.token)
+            mine = await client.post(
+                f"/api/v1/events/{open_event['event_id']}/registrations", json=form
+            )
+            client.cookies.clear()
+            guest = await client.post(
+                f"/api/v1/events/{members['event_id']}/registrations", json=form
+            )
+            added = await client.post(
+                f"/api/v1/events/{members['event_id']}/registrants", json=form, headers=staff
+            )
+
+        assert mine.status_code == 201 and mine.json()["person_id"] == str(person_id)
+        assert guest.status_code == 403
+        assert "réservé aux adhérents" in guest.json()["error"]["message"]
+        assert added.status_code == 201 and added.json()["status"] == "confirmed"

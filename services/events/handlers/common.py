@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,9 +45,9 @@ class Agenda:
         return self.clock()
 
 
-async def locked_event(work: EventsUnitOfWork, event_id: object) -> agenda.Event:
+async def locked_event(work: EventsUnitOfWork, event_id: uuid.UUID) -> agenda.Event:
     """The event, its row locked until the transaction ends (every seat decision under it)."""
-    event = await work.events.get(event_id, lock=True)  # type: ignore[arg-type]
+    event = await work.events.get(event_id, lock=True)
     if event is None:
         raise NotFound(EVENT_NOT_FOUND, event_id=str(event_id))
     return event
@@ -129,9 +130,11 @@ def registration_reply(
     links: RegistrationLinks,
     *,
     position: int | None = None,
+    with_links: bool = True,
 ) -> RegistrationV1:
     """A registration as its holder (or staff) sees it: the video link only once confirmed for
-    an online attendance of an event still to come."""
+    an online attendance of an event still to come. ``with_links``: the signed links (they are
+    the person's credentials: not in staff lists)."""
     show_link = (
         registration.status == "confirmed"
         and registration.mode == "online"
@@ -153,9 +156,9 @@ def registration_reply(
         offer_expires_at=registration.offer_expires_at,
         registered_at=registration.registered_at,
         attended_at=registration.attended_at,
-        manage_url=links.url("manage", registration.id),
+        manage_url=links.url("manage", registration.id) if with_links else "",
         accept_url=links.url("accept", registration.id)
-        if registration.status == "offered"
+        if with_links and registration.status == "offered"
         else None,
         video_link=event.draft.video_link if show_link else None,
     )

@@ -225,7 +225,8 @@ async def get_registration(
     async with uow() as work:
         registration = await _by_token(work, context, query.token, "manage", "accept")
         event = await work.events.get(registration.event_id)
-        assert event is not None  # a registration's event is never deleted
+        if event is None:  # never: events are not deleted
+            raise NotFound(REGISTRATION_NOT_FOUND)
         position = (
             await work.registrations.position(registration)
             if registration.status == "waitlisted"
@@ -329,6 +330,7 @@ async def list_registrants(
                 event,
                 context.links,
                 position=position if registration.status == "waitlisted" else None,
+                with_links=False,
             )
         )
     return RegistrantsV1(event_id=event.id, registrations=tuple(replies))

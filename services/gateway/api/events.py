@@ -58,6 +58,12 @@ CALENDAR: dict[int | str, dict[str, Any]] = {
 }
 
 
+class EventForm(EventDetailsV1):
+    """What staff write about an event; times without an offset are Europe/Paris times."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
 class AgendaFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -230,15 +236,13 @@ async def staff_event(event_id: uuid.UUID, rpc: Rpc, _staff: Staff) -> EventV1:
 
 
 @router.post("/events", status_code=201, response_model=EventV1, summary="Create (staff)")
-async def create_event(body: EventDetailsV1, rpc: Rpc, staff: Staff) -> EventV1:
+async def create_event(body: EventForm, rpc: Rpc, staff: Staff) -> EventV1:
     """A draft; times without an offset are Europe/Paris times."""
     return await rpc.call(CreateEventV1(details=body, by=staff.email), EventV1)
 
 
 @router.put("/events/{event_id}", response_model=EventV1, summary="Update (staff)")
-async def update_event(
-    event_id: uuid.UUID, body: EventDetailsV1, rpc: Rpc, staff: Staff
-) -> EventV1:
+async def update_event(event_id: uuid.UUID, body: EventForm, rpc: Rpc, staff: Staff) -> EventV1:
     """Replace the details; registrants of a published event hear of notable changes."""
     command = UpdateEventV1(event_id=event_id, details=body, by=staff.email)
     return await rpc.call(command, EventV1)
