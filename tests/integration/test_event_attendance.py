@@ -8,19 +8,24 @@ import csv
 import io
 import uuid
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pypdf
+from sqlalchemy import select
 
 from contracts.members import (
     AffiliationChangedV1,
     NetworkJoinedV1,
+    NetworkLeftV1,
     OrganisationCreatedV1,
+    PersonErasedV1,
     PersonUpdatedV1,
     Territory,
 )
 from services.events.app import build_app as build_events
+from services.events.store.schema import member_networks
 from services.gateway.store import Role, StaffStore
 from tests.support.bus import consumed, publish
 from tests.support.events import Clock, events_settings
@@ -345,3 +350,52 @@ class TestActivityReport:
         assert lines[0].startswith("Rubrique;")
         assert backwards.status_code == 422
         assert anonymous.status_code == 401
+
+
+class TestNetworkMembershipsForTheReport:
+    async def test_the_networks_a_person_joins_and_leaves_are_kept_until_they_are_erased(
+        self, database, nats_server
+    ):
+        envelope = {"producer": "members", "centre": "crpv-test"}
+        person = uuid.uuid4()
+        facts = [
+            NetworkJoinedV1(**envelope, network_slug="sante", person_id=person),
+            NetworkJoinedV1(**envelope, network_slug="education", person_id=person),
+            NetworkJoinedV1(**envelope, network_slug="habitat", person_id=person),
+        ]
+        # The leave comes on another subject, and is published first: it still wins.
+        facts.insert(
+            0,
+            NetworkLeftV1(
+                **envelope,
+                network_slug="habitat",
+                person_id=person,
+                occurred_at=facts[2].occurred_at + timedelta(seconds=1),
+            ),
+        )
+        events = build_events(events_settings(database("events"), nats_server.url), clock=Clock())
+        async with running(events):
+            for fact in facts:
+                await publish(nats_server.url, fact)
+            # A redelivered join changes nothing.
+            await publish(nats_server.url, facts[0], msg_id=f"again-{facts[0].event_id}")
+            for subject in {fact.subject for fact in facts}:
+                await consumed(nats_server.url, "events", subject)
+            kept = await _networks_of(events, person)
+            erased = PersonErasedV1(**envelope, person_id=person, by="rgpd@crpv-test.example.org")
+            await publish(nats_server.url, erased)
+            await consumed(nats_server.url, "events", erased.subject)
+            after = await _networks_of(events, person)
+
+        assert kept == ["education", "sante"]
+        assert after == []
+
+
+async def _networks_of(app: Any, person: uuid.UUID) -> list[str]:
+    async with app.engine.connect() as connection:
+        rows = await connection.execute(
+            select(member_networks.c.network_slug).where(
+                member_networks.c.person_id == str(person), member_networks.c.member.is_(True)
+            )
+        )
+        return sorted(row[0] for row in rows)

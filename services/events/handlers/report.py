@@ -37,14 +37,17 @@ async def activity_report(
 
 
 async def on_network_changed(event: NetworkJoinedV1 | NetworkLeftV1, uow: UowFactory) -> None:
-    """Who belongs to which network (the report's breakdown by network)."""
+    """Who belongs to which network (the report's breakdown by network). Joins and leaves come
+    on two subjects, so in any order: the latest fact (``occurred_at``) wins."""
     async with uow() as work:
         if not await work.claim(CONSUMER, str(event.event_id)):
             return
-        if isinstance(event, NetworkJoinedV1):
-            await work.activity.join_network(event.person_id, event.network_slug)
-        else:
-            await work.activity.leave_network(event.person_id, event.network_slug)
+        await work.activity.set_network(
+            event.person_id,
+            event.network_slug,
+            member=isinstance(event, NetworkJoinedV1),
+            as_of=event.occurred_at,
+        )
         await work.commit()
 
 

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.events.domain import report
@@ -37,19 +37,24 @@ class ActivityRepository:
 
     # --- networks (projection of members' network facts) ----------------------------------------
 
-    async def join_network(self, person_id: uuid.UUID, slug: str) -> None:
-        await self.leave_network(person_id, slug)
-        await self._session.execute(
-            insert(member_networks).values(person_id=str(person_id), network_slug=slug)
+    async def set_network(
+        self, person_id: uuid.UUID, slug: str, *, member: bool, as_of: datetime
+    ) -> None:
+        """Record a join (``member``) or a leave, unless a later fact is already recorded."""
+        key = (member_networks.c.person_id == str(person_id)) & (
+            member_networks.c.network_slug == slug
         )
-
-    async def leave_network(self, person_id: uuid.UUID, slug: str) -> None:
-        await self._session.execute(
-            delete(member_networks).where(
-                member_networks.c.person_id == str(person_id),
-                member_networks.c.network_slug == slug,
+        found = (await self._session.execute(select(member_networks.c.as_of).where(key))).first()
+        if found is None:
+            await self._session.execute(
+                insert(member_networks).values(
+                    person_id=str(person_id), network_slug=slug, member=member, as_of=as_of
+                )
             )
-        )
+        elif found.as_of <= as_of:
+            await self._session.execute(
+                update(member_networks).where(key).values(member=member, as_of=as_of)
+            )
 
     async def forget_networks(self, person_id: uuid.UUID) -> None:
         await self._session.execute(
@@ -138,7 +143,8 @@ class ActivityRepository:
         for start_at in range(0, len(person_ids), 500):
             for person_id, slug in await self._session.execute(
                 select(member_networks.c.person_id, member_networks.c.network_slug).where(
-                    member_networks.c.person_id.in_(person_ids[start_at : start_at + 500])
+                    member_networks.c.person_id.in_(person_ids[start_at : start_at + 500]),
+                    member_networks.c.member.is_(True),
                 )
             ):
                 networks[person_id].append(slug)

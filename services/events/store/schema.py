@@ -169,5 +169,9 @@ member_networks = Table(
     metadata,
     Column("person_id", String(36), primary_key=True),
     Column("network_slug", String(64), primary_key=True),
+    Column("member", Boolean, nullable=False),
+    Column("as_of", UtcDateTime(), nullable=False),  # the latest fact's occurred_at
 )
-"""Who belongs to which network (members' network joined/left facts), for the report."""
+"""Who belongs to which network (members' network joined/left facts), for the report. A row
+per person and network, as the latest fact says (facts of the two subjects may arrive out of
+order)."""

@@ -33,6 +33,8 @@ def upgrade() -> None:
         "member_networks",
         sa.Column("person_id", sa.String(36), primary_key=True),
         sa.Column("network_slug", sa.String(64), primary_key=True),
+        sa.Column("member", sa.Boolean, nullable=False),
+        sa.Column("as_of", UtcDateTime(), nullable=False),
     )
 
 
