@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contracts.base import ExportPersonDataV1, PersonDataV1
 from contracts.events import (
     AcceptOfferV1,
     ActivityReportV1,
@@ -156,6 +157,10 @@ def register(bus: Bus, uow: handlers.UowFactory, context: handlers.Agenda) -> No
     @bus.rpc(ListRegistrantsV1.subject, description=ListRegistrantsV1.__doc__)
     async def list_registrants(query: ListRegistrantsV1) -> RegistrantsV1:
         return await handlers.list_registrants(query, uow, context)
+
+    @bus.rpc("rpc.events.person.export.v1", description=ExportPersonDataV1.__doc__)
+    async def export_person_data(query: ExportPersonDataV1) -> PersonDataV1:
+        return await handlers.export_person_data(query, uow)
 
     # --- members' facts -----------------------------------------------------------------------
 

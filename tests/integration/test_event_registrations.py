@@ -14,6 +14,7 @@ from typing import Any
 from faststream.nats import NatsBroker
 from sqlalchemy import func, select
 
+from contracts.base import ExportPersonDataV1, PersonDataV1
 from contracts.events import (
     AcceptOfferV1,
     CancelEventV1,
@@ -468,3 +469,26 @@ class TestUpdateEvent:
         assert "SEQUENCE:1" in notice["ics"]
         assert promoted[0]["registration_id"] == str(waiting.registration_id)
         assert len(notices_after_typo) == 1
+
+    async def test_a_person_s_registrations_are_in_their_data_export_until_erased(
+        self, database, nats_server
+    ):
+        person_id = uuid.uuid4()
+        query = ExportPersonDataV1(person_id=person_id)
+        async with events_service(database("events"), nats_server.url) as (_, rpc, _clock):
+            event = await published_event(rpc)
+            await register(rpc, event.event_id, person_id=person_id, first_name="Inès")
+            await register(rpc, event.event_id)
+            before = await rpc.call_subject(EXPORT, query, PersonDataV1)
+            await publish(
+                nats_server.url,
+                PersonErasedV1(producer="members", centre="crpv-test", person_id=person_id),
+            )
+            await consumed(nats_server.url, "events", "reso.members.person.erased.v1")
+            after = await rpc.call_subject(EXPORT, query, PersonDataV1)
+        (mine,) = before.data["registrations"]  # type: ignore[misc]
+        assert (mine["first_name"], mine["status"]) == ("Inès", "confirmed")  # type: ignore[index]
+        assert after.data["registrations"] == []
+
+
+EXPORT = "rpc.events.person.export.v1"

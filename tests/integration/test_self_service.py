@@ -14,6 +14,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
 from contracts.newsletters import SubscriptionCancelledV1, SubscriptionConfirmedV1
+from services.events.app import build_app as build_events
 from services.gateway.auth import SESSION_COOKIE
 from services.gateway.store import Role, StaffStore
 from services.members import handlers
@@ -22,6 +23,7 @@ from services.members.app import self_service_of
 from services.members.store import access_links
 from services.members.store import consents as consents_table
 from services.newsletters.app import build_app as build_newsletters
+from tests.support.events import events_settings
 from tests.support.factories import sign_up_payload, unique_email
 from tests.support.mail import await_mail
 from tests.support.services import (
@@ -437,9 +439,11 @@ class TestDownloadMyData:
         newsletters = build_newsletters(
             newsletters_settings(database("newsletters"), nats_server.url, mail_sink.port)
         )
+        events = build_events(events_settings(database("events"), nats_server.url))
         async with (
             running(build_members(settings)) as members,
             running(newsletters),
+            running(events),
             gateway(database("gateway"), nats_server.url) as site,
         ):
             site.members = members  # type: ignore[attr-defined]
@@ -458,7 +462,8 @@ class TestDownloadMyData:
         assert "attachment" in exported.headers["content-disposition"]
         document = exported.json()
         assert document["person_id"] == person_id
-        assert set(document["services"]) == {"members", "newsletters"}
+        assert set(document["services"]) == {"members", "newsletters", "events"}
+        assert document["services"]["events"] == {"registrations": []}
         members_part = document["services"]["members"]
         assert members_part["person"]["first_name"] == "Maëlle"
         assert members_part["person"]["title"] == "Coordinatrice PRE"

@@ -24,7 +24,7 @@ from services.events.handlers.attendance import (
     check_in,
 )
 from services.events.handlers.common import Agenda
-from services.events.handlers.erasure import FORGETTERS, on_person_erased
+from services.events.handlers.erasure import FORGETTERS, export_person_data, on_person_erased
 from services.events.handlers.members import (
     on_affiliation_changed,
     on_membership_changed,
@@ -65,6 +65,7 @@ __all__ = [
     "create_event",
     "event_calendar",
     "expire_offers",
+    "export_person_data",
     "get_cycle",
     "get_event",
     "get_registration",

@@ -12,6 +12,9 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from pydantic import JsonValue
+
+from contracts.base import ExportPersonDataV1, PersonDataV1
 from contracts.members import PersonErasedV1
 from services.events.domain import registrations as regs
 from services.events.handlers.report import forget_networks
@@ -52,3 +55,36 @@ async def on_person_erased(event: PersonErasedV1, uow: UowFactory) -> None:
         for forget in FORGETTERS:
             await forget(work, event.person_id)
         await work.commit()
+
+
+async def export_person_data(query: ExportPersonDataV1, uow: UowFactory) -> PersonDataV1:
+    """What events holds about the person (right of access): their registrations, found as
+    erasure finds them (their id, or the address members told events of)."""
+    async with uow() as work:
+        found = {r.id: r for r in await work.registrations.of_person(query.person_id)}
+        known = await work.members.person(query.person_id)
+        if known is not None and known.email:
+            for registration in await work.registrations.by_email_everywhere(known.email):
+                found.setdefault(registration.id, registration)
+        titles = {}
+        for registration in found.values():
+            if registration.event_id not in titles:
+                event = await work.events.get(registration.event_id)
+                titles[registration.event_id] = event.title if event is not None else ""
+    registrations: list[JsonValue] = [
+        {
+            "event_id": str(r.event_id),
+            "event_title": titles[r.event_id],
+            "email": r.email,
+            "first_name": r.first_name,
+            "last_name": r.last_name,
+            "organisation_id": str(r.organisation_id) if r.organisation_id else None,
+            "mode": r.mode,
+            "status": r.status,
+            "registered_at": r.registered_at.isoformat(),
+            "attended_at": r.attended_at.isoformat() if r.attended_at else None,
+        }
+        for r in sorted(found.values(), key=lambda r: r.registered_at)
+        if r.erased_at is None
+    ]
+    return PersonDataV1(service="events", data={"registrations": registrations})

@@ -57,7 +57,7 @@ router = APIRouter(prefix="/api/v1", tags=["self-service"])
 Me = Annotated[uuid.UUID, Depends(current_person)]
 """A route parameter of this type is the id of the person signed in (401 otherwise)."""
 
-PERSONAL_DATA_SERVICES = ("members", "newsletters")
+PERSONAL_DATA_SERVICES = ("members", "newsletters", "events")
 """The services that hold data about people: each answers ``rpc.<service>.person.export.v1``."""
 
 SELF = "self"
