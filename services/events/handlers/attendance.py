@@ -35,6 +35,9 @@ from services.events.store import UowFactory
 from services.events.store.activity import Attendee
 from services.runtime.errors import Conflict, InvalidInput, NotFound
 from services.runtime.files import CHUNK_SIZE, StoredFile
+from services.runtime.logging import get_logger
+
+log = get_logger("reso.events")
 
 CSV = "text/csv; charset=utf-8"
 PDF = "application/pdf"
@@ -78,7 +81,12 @@ async def check_in(command: CheckInV1, uow: UowFactory, context: Agenda) -> Regi
             registration.attended_at = None
         await work.registrations.save(registration)
         await work.commit()
-        return registration_reply(registration, event, context.links)
+    log.info(
+        "check-in" if command.present else "check-in undone",
+        registration_id=str(registration.id),
+        by=command.by,
+    )
+    return registration_reply(registration, event, context.links)
 
 
 async def attendance_sheet(
