@@ -3,28 +3,35 @@ gateway's own liveness endpoint, and the seat invariant checked after every roun
 
 Project path: ``POST /api/v1/events/{id}/registrations`` on a real uvicorn server (the gateway's
 FastAPI app), RPC over NATS to the events service, which takes the event's lock, counts the
-seats and writes the registration and its fact in one SQLite transaction. Baseline: ``GET
+seats and writes the registration and its fact in one SQLite transaction (PostgreSQL with
+``--postgresql``: throw-away databases on the server the tests use). Baseline: ``GET
 /healthz`` on the same server, with the same HTTP client and concurrency, in the same round.
 Each round registers ``n`` distinct people to a fresh event of ``n // 10`` seats; afterwards
-exactly that many are confirmed and the rest wait, or the benchmark fails.
+exactly that many are confirmed and the rest wait, every successful registration is one of them,
+and no address is there twice, or the benchmark fails; the invariant is printed.
 
-Run alone: ``python -m bench.registrations [--n 2000] [--rounds 3]``.
+Run alone: ``python -m bench.registrations [--n 2000] [--rounds 1] [--postgresql]`` (one round
+takes about a minute on two cores).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
 import socket
 import tempfile
 import time
+import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import asyncpg
 import httpx
 import uvicorn
 
-from bench.common import Figures, arguments, nats_server, percentile, quiet_logging
+from bench.common import Figures, nats_server, percentile, quiet_logging
 from services.events.app import build_app as build_events
 from services.events.settings import EventsSettings
 from services.gateway.app import create_app
@@ -32,6 +39,7 @@ from services.gateway.settings import GatewaySettings
 from services.gateway.store import Role
 from services.runtime.migrations import upgrade
 from services.runtime.settings import CentreSettings, NatsSettings
+from tests.support.infra import find_postgres
 
 CONCURRENCY = 50
 WARMUP = 100
@@ -64,12 +72,13 @@ async def measure(call: Call, total: int, concurrency: int) -> tuple[list[float]
     return latencies, time.perf_counter() - start
 
 
-async def run(nats_url: str, folder: Path, *, n: int, rounds: int) -> Figures:
+async def run(
+    nats_url: str, events_url: str, gateway_url: str, *, n: int, rounds: int
+) -> tuple[Figures, list[str]]:
+    """Measure; return the figures and one line per round saying the seat invariant held."""
     nats = NatsSettings(url=nats_url, rpc_timeout_seconds=60)
     port = _free_port()
     centre = CentreSettings(public_url=f"http://127.0.0.1:{port}")
-    events_url = f"sqlite+aiosqlite:///{folder / 'events.db'}"
-    gateway_url = f"sqlite+aiosqlite:///{folder / 'gateway.db'}"
     await upgrade("events", events_url)
     await upgrade("gateway", gateway_url)
     events = build_events(
@@ -85,6 +94,7 @@ async def run(nats_url: str, folder: Path, *, n: int, rounds: int) -> Figures:
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
     figures = Figures()
+    invariants: list[str] = []
     await events.start()
     serving = asyncio.create_task(server.serve())
     try:
@@ -114,7 +124,7 @@ async def run(nats_url: str, folder: Path, *, n: int, rounds: int) -> Figures:
                 results: dict[str, tuple[list[float], float]] = {}
                 for label, call in paths:
                     results[label] = await measure(call, n, CONCURRENCY)
-                await _check_seats(client, staff, event_id, seats=seats, total=n)
+                invariants.append(await _check_seats(client, staff, event_id, seats=seats, total=n))
                 (project, project_s), (baseline, baseline_s) = (
                     results["project"],
                     results["baseline"],
@@ -136,7 +146,7 @@ async def run(nats_url: str, folder: Path, *, n: int, rounds: int) -> Figures:
         server.should_exit = True
         await serving
         await events.stop()
-    return figures
+    return figures, invariants
 
 
 def _register(client: httpx.AsyncClient, event_id: str, tag: str) -> Call:
@@ -174,26 +184,81 @@ async def _published_event(client: httpx.AsyncClient, staff: dict[str, str], *, 
 
 async def _check_seats(
     client: httpx.AsyncClient, staff: dict[str, str], event_id: str, *, seats: int, total: int
-) -> None:
+) -> str:
+    """Confirmed == capacity, confirmed + waiting == the successful registrations (``total``:
+    every call answered 2xx, or ``measure`` raised), no address twice; a line saying so."""
     listed = await client.get(f"/api/v1/events/{event_id}/registrants", headers=staff)
     listed.raise_for_status()
     registrations = listed.json()["registrations"]
     statuses = Counter(r["status"] for r in registrations)
-    expected = {"confirmed": min(seats, total), "waitlisted": max(0, total - seats)}
-    if dict(statuses) != {k: v for k, v in expected.items() if v} or len(
-        {r["email"] for r in registrations}
-    ) != len(registrations):
-        raise RuntimeError(f"seat invariant broken: {dict(statuses)}, expected {expected}")
+    confirmed, waiting = statuses["confirmed"], statuses["waitlisted"]
+    duplicates = len(registrations) - len({r["email"].lower() for r in registrations})
+    line = (
+        f"registrations_seat_invariant: confirmed {confirmed} (capacity {seats}), "
+        f"confirmed + waitlisted {confirmed + waiting} (successful {total}), "
+        f"other statuses {sum(statuses.values()) - confirmed - waiting}, "
+        f"duplicate addresses {duplicates}"
+    )
+    if (
+        confirmed != min(seats, total)
+        or confirmed + waiting != total
+        or len(registrations) != total
+        or duplicates
+    ):
+        raise RuntimeError(f"seat invariant broken: {line}")
+    return f"{line}: ok"
 
 
-def main(*, n: int = 2000, rounds: int = 3) -> None:
-    """Start a nats-server, the events service and the gateway; run; print the figures."""
+@contextlib.asynccontextmanager
+async def postgres_databases() -> AsyncIterator[tuple[str, str]]:
+    """Two throw-away databases (events, gateway) on the PostgreSQL the tests use."""
+    admin_url, cluster, _where = find_postgres()
+    dsn = admin_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    names = [f"reso_bench_{label}_{uuid.uuid4().hex[:8]}" for label in ("events", "gateway")]
+    admin = await asyncpg.connect(dsn)
+    try:
+        for name in names:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        base = dsn.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+        yield f"{base}/{names[0]}", f"{base}/{names[1]}"
+    finally:
+        for name in names:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+        if cluster is not None:
+            cluster.stop()
+
+
+async def _run_on(
+    nats_url: str, folder: Path, *, n: int, rounds: int, postgresql: bool
+) -> tuple[Figures, list[str]]:
+    if postgresql:
+        async with postgres_databases() as (events_url, gateway_url):
+            return await run(nats_url, events_url, gateway_url, n=n, rounds=rounds)
+    events_url = f"sqlite+aiosqlite:///{folder / 'events.db'}"
+    gateway_url = f"sqlite+aiosqlite:///{folder / 'gateway.db'}"
+    return await run(nats_url, events_url, gateway_url, n=n, rounds=rounds)
+
+
+def main(*, n: int = 2000, rounds: int = 1, postgresql: bool = False) -> None:
+    """Start a nats-server, the events service and the gateway; run; print the figures and
+    the seat invariant of each round."""
     quiet_logging()
     with nats_server() as url, tempfile.TemporaryDirectory(prefix="reso-bench-") as folder:
-        figures = asyncio.run(run(url, Path(folder), n=n, rounds=rounds))
+        figures, invariants = asyncio.run(
+            _run_on(url, Path(folder), n=n, rounds=rounds, postgresql=postgresql)
+        )
     figures.print()
+    for line in invariants:
+        print(line)
 
 
 if __name__ == "__main__":
-    args = arguments(__doc__ or "", default_n=2000, default_rounds=3)
-    main(n=args.n, rounds=args.rounds)
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=2000, help="registrations per round")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds (median)")
+    parser.add_argument(
+        "--postgresql", action="store_true", help="PostgreSQL instead of SQLite files"
+    )
+    args = parser.parse_args()
+    main(n=args.n, rounds=args.rounds, postgresql=args.postgresql)

@@ -32,6 +32,14 @@ from contracts.events.agenda import (
     UpdateEventV1,
 )
 from contracts.events.applications import ApplicationDecidedV1, ApplicationSubmittedV1
+from contracts.events.attendance import (
+    ActivityReportV1,
+    CheckInV1,
+    EventFileV1,
+    GetActivityReportV1,
+    GetAttendanceSheetV1,
+    GetCertificatesV1,
+)
 from contracts.events.calls import (
     ApplicationReviewV1,
     ApplicationSummaryV1,
@@ -91,6 +99,7 @@ from contracts.events.registrations import (
 
 __all__ = [
     "AcceptOfferV1",
+    "ActivityReportV1",
     "AgendaV1",
     "ApplicationDecidedV1",
     "ApplicationReviewV1",
@@ -108,6 +117,7 @@ __all__ = [
     "CancelEventV1",
     "CancelRegistrationV1",
     "ChangeCallStatusV1",
+    "CheckInV1",
     "CompleteEventV1",
     "CreateCallV1",
     "CreateCycleV1",
@@ -118,15 +128,19 @@ __all__ = [
     "DecisionsPublishedV1",
     "EventCancelledV1",
     "EventDetailsV1",
+    "EventFileV1",
     "EventFormat",
     "EventPublishedV1",
     "EventSummaryV1",
     "EventType",
     "EventUpdatedV1",
     "EventV1",
+    "GetActivityReportV1",
     "GetAgendaCalendarV1",
     "GetApplicationV1",
+    "GetAttendanceSheetV1",
     "GetCallV1",
+    "GetCertificatesV1",
     "GetCycleV1",
     "GetEventCalendarV1",
     "GetEventV1",

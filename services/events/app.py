@@ -11,8 +11,10 @@ from datetime import datetime
 from services.events import bus as events_bus
 from services.events import handlers
 from services.events.directory import MembersDirectory
+from services.events.domain.attendance import Issuer
 from services.events.domain.calls import system_clock
 from services.events.domain.links import RegistrationLinks
+from services.events.domain.reminders import parse_rules
 from services.events.handlers.calls import Directory
 from services.events.settings import EventsSettings
 from services.events.store import EventsUnitOfWork, calendar_site, contract_mapper, reliability
@@ -42,6 +44,12 @@ def build_app(
 
     events_bus.register(base.bus, uow, context)
     events_bus.register_calls(base.bus, uow, directory, clock)
+    documents = handlers.Documents(
+        files=base.bus.files,
+        organiser=settings.centre.name,
+        issuer=Issuer(settings.certificate_city, settings.certificate_signatory),
+    )
+    events_bus.register_attendance(base.bus, uow, context, documents)
     register_health(base.bus, base.engine)
 
     async def offer_sweep(stopping: asyncio.Event) -> None:
@@ -54,7 +62,26 @@ def build_app(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), settings.offer_sweep_seconds)
 
-    return ServiceApp("events", settings, base.engine, base.bus, base.relay, workers=[offer_sweep])
+    rules = parse_rules(settings.reminder_rules)
+
+    async def reminder_scheduler(stopping: asyncio.Event) -> None:
+        """Reminders due go out, once per registration and rule (see handlers.reminders)."""
+        while not stopping.is_set():
+            try:
+                await handlers.send_due_reminders(uow, context, rules)
+            except Exception as error:  # database down: try again at the next tick
+                log.warning("reminder scheduler failed", error=repr(error))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), settings.reminder_sweep_seconds)
+
+    return ServiceApp(
+        "events",
+        settings,
+        base.engine,
+        base.bus,
+        base.relay,
+        workers=[offer_sweep, reminder_scheduler],
+    )
 
 
 def links_of(settings: EventsSettings) -> RegistrationLinks:

@@ -5,22 +5,28 @@ from __future__ import annotations
 from contracts.base import ExportPersonDataV1, PersonDataV1
 from contracts.events import (
     AcceptOfferV1,
+    ActivityReportV1,
     AgendaV1,
     ApplicationDecidedV1,
     ApplicationSubmittedV1,
     CalendarV1,
     CancelEventV1,
     CancelRegistrationV1,
+    CheckInV1,
     CompleteEventV1,
     CreateCycleV1,
     CreateEventV1,
     CycleRegistrationV1,
     CycleV1,
     EventCancelledV1,
+    EventFileV1,
     EventPublishedV1,
     EventUpdatedV1,
     EventV1,
+    GetActivityReportV1,
     GetAgendaCalendarV1,
+    GetAttendanceSheetV1,
+    GetCertificatesV1,
     GetCycleV1,
     GetEventCalendarV1,
     GetEventV1,
@@ -37,6 +43,7 @@ from contracts.events import (
     RegistrationPromotedV1,
     RegistrationV1,
     RegistrationWaitlistedV1,
+    ReminderDueV1,
     SearchAgendaV1,
     UpdateCycleV1,
     UpdateEventV1,
@@ -69,6 +76,8 @@ from contracts.members import (
     MembershipActivatedV1,
     MembershipLapsedV1,
     MembershipRenewedV1,
+    NetworkJoinedV1,
+    NetworkLeftV1,
     OrganisationCreatedV1,
     OrganisationUpdatedV1,
     PersonErasedV1,
@@ -91,6 +100,7 @@ def register(bus: Bus, uow: handlers.UowFactory, context: handlers.Agenda) -> No
         RegistrationOfferedV1,
         RegistrationPromotedV1,
         RegistrationCancelledV1,
+        ReminderDueV1,
     ):
         bus.publisher(fact)
 
@@ -300,3 +310,36 @@ def register_calls(
     @bus.rpc(PublishDecisionsV1.subject, description=PublishDecisionsV1.__doc__)
     async def publish_decisions(command: PublishDecisionsV1) -> DecisionsPublishedV1:
         return await calls.publish_decisions(command, uow, clock)
+
+
+def register_attendance(
+    bus: Bus, uow: handlers.UowFactory, context: handlers.Agenda, documents: handlers.Documents
+) -> None:
+    """Declare check-in, the attendance documents, the activity report and the network
+    memberships it needs."""
+
+    @bus.rpc(CheckInV1.subject, description=CheckInV1.__doc__)
+    async def check_in(command: CheckInV1) -> RegistrationV1:
+        return await handlers.check_in(command, uow, context)
+
+    @bus.rpc(GetAttendanceSheetV1.subject, description=GetAttendanceSheetV1.__doc__)
+    async def attendance_sheet(query: GetAttendanceSheetV1) -> EventFileV1:
+        return await handlers.attendance_sheet(query, uow, context, documents)
+
+    @bus.rpc(GetCertificatesV1.subject, description=GetCertificatesV1.__doc__)
+    async def certificates(query: GetCertificatesV1) -> EventFileV1:
+        return await handlers.certificates(query, uow, context, documents)
+
+    @bus.rpc(GetActivityReportV1.subject, description=GetActivityReportV1.__doc__)
+    async def activity_report(query: GetActivityReportV1) -> ActivityReportV1:
+        return await handlers.activity_report(query, uow, context)
+
+    @bus.consumer(
+        NetworkJoinedV1.subject, description="Who belongs to a network (the activity report)."
+    )
+    async def on_network_joined(event: NetworkJoinedV1) -> None:
+        await handlers.on_network_changed(event, uow)
+
+    @bus.consumer(NetworkLeftV1.subject, description="Who left a network (the activity report).")
+    async def on_network_left(event: NetworkLeftV1) -> None:
+        await handlers.on_network_changed(event, uow)

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.gateway import errors
 from services.gateway.api import (
+    attendance,
     calls,
     correspondents,
     events,
@@ -97,6 +98,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(events.router)
     app.include_router(calls.router)
     app.include_router(calls.staff_router)
+    app.include_router(attendance.router)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.mount(

@@ -49,11 +49,26 @@ async def download(
     """
     settings: GatewaySettings = request.app.state.settings
     exported = await rpc.call(query, ExportedFileV1, timeout=settings.export_timeout_seconds)
-    chunks = files.stream(exported.file)
+    today = datetime.now(PARIS).date().isoformat()
+    return await stored_file_response(
+        files,
+        exported.file,
+        size=exported.size,
+        media_type=MEDIA_TYPES[format],
+        filename=f"{stem}-{today}.{format}",
+    )
+
+
+async def stored_file_response(
+    files: Files, name: str, *, size: int, media_type: str, filename: str
+) -> StreamingResponse:
+    """Stream the object-store file ``name`` as an attachment ``filename`` (ASCII), deleting it
+    once sent or when the client goes away."""
+    chunks = files.stream(name)
     try:
         first = await anext(chunks, b"")  # a file already gone is an error answer, not a body
     except BaseException:
-        await files.delete(exported.file)
+        await files.delete(name)
         raise
 
     async def body() -> AsyncIterator[bytes]:
@@ -64,14 +79,13 @@ async def download(
         finally:
             with anyio.CancelScope(shield=True):  # also when the client went away
                 await chunks.aclose()
-                await files.delete(exported.file)
+                await files.delete(name)
 
-    today = datetime.now(PARIS).date().isoformat()
     return StreamingResponse(
         body(),
-        media_type=MEDIA_TYPES[format],
+        media_type=media_type,
         headers={
-            "Content-Disposition": f'attachment; filename="{stem}-{today}.{format}"',
-            "Content-Length": str(exported.size),
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Length": str(size),
         },
     )

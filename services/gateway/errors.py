@@ -20,6 +20,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "rule_violated": 422,
     "not_found": 404,
     "conflict": 409,
+    "not_attended": 409,  # an attendance certificate for someone not checked in
     "gone": 410,  # a personal link that expired or was already used
     "too_large": 413,
     "unauthorized": 401,

@@ -61,6 +61,9 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from services.events.domain.agenda import Event
+from services.events.domain.registrations import Registration
+
 PARIS = ZoneInfo("Europe/Paris")
 
 DEFAULT_RULES = "7d@09:00, 1d@09:00"
@@ -275,3 +278,26 @@ def reminder_event_id(registration_id: uuid.UUID, rule: ReminderRule) -> uuid.UU
 def _require_aware(moment: datetime, name: str) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be an aware datetime")
+
+
+@dataclass(frozen=True)
+class ReminderDue:
+    """Domain event: a reminder recorded for a registration, to emit as ``reminder.due``."""
+
+    registration: Registration
+    event: Event
+    reminder: DueReminder
+    video_link: str | None
+    occurred_at: datetime
+
+    @property
+    def event_id(self) -> uuid.UUID:
+        return reminder_event_id(self.registration.id, self.reminder.rule)
+
+
+def video_link_for(reminder: DueReminder, registration: Registration, event: Event) -> str | None:
+    """The online link goes with the last reminder only, to people attending online (an online
+    event's registrants, a hybrid event's online ones)."""
+    if not reminder.last or registration.mode != "online":
+        return None
+    return event.draft.video_link

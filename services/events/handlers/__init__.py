@@ -17,6 +17,12 @@ from services.events.handlers.agenda import (
     update_cycle,
     update_event,
 )
+from services.events.handlers.attendance import (
+    Documents,
+    attendance_sheet,
+    certificates,
+    check_in,
+)
 from services.events.handlers.common import Agenda
 from services.events.handlers.erasure import FORGETTERS, export_person_data, on_person_erased
 from services.events.handlers.members import (
@@ -36,17 +42,24 @@ from services.events.handlers.registrations import (
     register,
     register_to_cycle,
 )
+from services.events.handlers.reminders import send_due_reminders
+from services.events.handlers.report import activity_report, on_network_changed
 from services.events.store import UowFactory
 
 __all__ = [
     "FORGETTERS",
     "Agenda",
+    "Documents",
     "MembersOnly",
     "UowFactory",
     "accept_offer",
+    "activity_report",
     "agenda_calendar",
+    "attendance_sheet",
     "cancel_event",
     "cancel_registration",
+    "certificates",
+    "check_in",
     "complete_event",
     "create_cycle",
     "create_event",
@@ -60,6 +73,7 @@ __all__ = [
     "move_registration",
     "on_affiliation_changed",
     "on_membership_changed",
+    "on_network_changed",
     "on_organisation_changed",
     "on_person_changed",
     "on_person_erased",
@@ -67,6 +81,7 @@ __all__ = [
     "register",
     "register_to_cycle",
     "search_agenda",
+    "send_due_reminders",
     "update_cycle",
     "update_event",
 ]

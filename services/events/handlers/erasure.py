@@ -18,6 +18,7 @@ from contracts.base import ExportPersonDataV1, PersonDataV1
 from contracts.members import PersonErasedV1
 from services.events.domain import registrations as regs
 from services.events.handlers import calls
+from services.events.handlers.report import forget_networks
 from services.events.store import EventsUnitOfWork, UowFactory
 
 CONSUMER = "events.erasure"
@@ -45,7 +46,7 @@ async def forget_registrations(work: EventsUnitOfWork, person_id: uuid.UUID) -> 
     await work.members.erase_person(person_id)
 
 
-FORGETTERS: list[Forgetter] = [forget_registrations, calls.forget_person]
+FORGETTERS: list[Forgetter] = [forget_registrations, forget_networks, calls.forget_person]
 
 
 async def on_person_erased(event: PersonErasedV1, uow: UowFactory) -> None:

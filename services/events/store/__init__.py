@@ -22,12 +22,15 @@ from contracts.events import (
     RegistrationOfferedV1,
     RegistrationPromotedV1,
     RegistrationWaitlistedV1,
+    ReminderDueV1,
     Venue,
 )
 from services.events.domain import agenda, calendar
 from services.events.domain import registrations as regs
 from services.events.domain.calls import ApplicationDecided, ApplicationSubmitted
 from services.events.domain.links import RegistrationLinks
+from services.events.domain.reminders import ReminderDue
+from services.events.store.activity import ActivityRepository
 from services.events.store.calls import (
     CallRepository,
     application_reviews,
@@ -37,6 +40,7 @@ from services.events.store.calls import (
 from services.events.store.events import CycleRepository, EventRepository
 from services.events.store.members import MemberRepository
 from services.events.store.registrations import RegistrationRepository
+from services.events.store.reminders import ReminderRepository
 from services.events.store.schema import metadata, registrations, reliability
 from services.runtime.settings import CentreSettings
 from services.runtime.store import UnitOfWork
@@ -162,6 +166,16 @@ def contract_mapper(centre: CentreSettings, links: RegistrationLinks) -> Any:
                 by=domain_event.by,  # type: ignore[arg-type]
                 ics=calendar.cancellation_ics(event, site, stamp=domain_event.occurred_at),
             )
+        if isinstance(domain_event, ReminderDue):
+            registration = domain_event.registration
+            return ReminderDueV1(
+                **fact(registration, domain_event.event),
+                event_id=domain_event.event_id,  # stable: JetStream drops a duplicate
+                occurred_at=domain_event.occurred_at,
+                rule=domain_event.reminder.rule.text,
+                last=domain_event.reminder.last,
+                video_link=domain_event.video_link,
+            )
         if isinstance(domain_event, agenda.EventPublished):
             return EventPublishedV1(
                 **envelope,
@@ -239,6 +253,8 @@ class EventsUnitOfWork(UnitOfWork):
     registrations: RegistrationRepository
     members: MemberRepository
     calls: CallRepository
+    reminders: ReminderRepository
+    activity: ActivityRepository
 
     def _open(self) -> None:
         self.events = EventRepository(self.session)
@@ -246,6 +262,8 @@ class EventsUnitOfWork(UnitOfWork):
         self.registrations = RegistrationRepository(self.session)
         self.members = MemberRepository(self.session)
         self.calls = CallRepository(self.session)
+        self.reminders = ReminderRepository(self.session)
+        self.activity = ActivityRepository(self.session)
 
 
 UowFactory = Callable[[], EventsUnitOfWork]

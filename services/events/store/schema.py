@@ -151,3 +151,27 @@ member_memberships = Table(
     Column("active", Boolean, nullable=False),
     Index("ix_member_memberships_member", "member_id"),
 )
+
+# --- reminders (exactly once per registration and rule) ---------------------------------------
+
+reminders_sent = Table(
+    "reminders_sent",
+    metadata,
+    Column("registration_id", String(36), ForeignKey("registrations.id"), nullable=False),
+    Column("rule", String(16), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("registration_id", "rule", name="uq_reminders_sent_registration_rule"),
+)
+
+member_networks = Table(
+    "member_networks",
+    metadata,
+    Column("person_id", String(36), primary_key=True),
+    Column("network_slug", String(64), primary_key=True),
+    Column("member", Boolean, nullable=False),
+    Column("as_of", UtcDateTime(), nullable=False),  # the latest fact's occurred_at
+)
+"""Who belongs to which network (members' network joined/left facts), for the report. A row
+per person and network, as the latest fact says (facts of the two subjects may arrive out of
+order)."""
