@@ -39,6 +39,7 @@ from contracts.newsletters.subscriptions import (
     SubscriptionV1,
     UnsubscribeTargetV1,
     UnsubscribeV1,
+    UpdatePreferencesV1,
 )
 
 __all__ = [
@@ -74,5 +75,6 @@ __all__ = [
     "UnsubscribeTargetV1",
     "UnsubscribeV1",
     "UpdateLetterV1",
+    "UpdatePreferencesV1",
     "WelcomeMailSentV1",
 ]

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, exists, func, select, update
+from sqlalchemy import ColumnElement, Table, and_, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.base import Theme
@@ -226,9 +226,11 @@ class SubscriberRepository:
         offset: int,
     ) -> tuple[int, list[tuple[Subscriber, list[Subscription]]]]:
         """A page of subscribers (oldest first) matching every filter given, and the total."""
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if letter is not None or status is not None:
-            matching = [subscriptions.c.subscriber_id == subscribers.c.id]
+            matching: list[ColumnElement[bool]] = [
+                subscriptions.c.subscriber_id == subscribers.c.id
+            ]
             if letter is not None:
                 matching.append(subscriptions.c.letter == letter)
             if status is not None:
