@@ -21,6 +21,7 @@ from services.gateway.api import (
     health,
     memberships,
     networks,
+    newsletters,
     organisations,
     people,
     selfservice,
@@ -92,6 +93,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(networks.router)
     app.include_router(governance.router)
     app.include_router(correspondents.router)
+    app.include_router(newsletters.router)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.mount(
