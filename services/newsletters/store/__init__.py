@@ -26,7 +26,7 @@ from services.newsletters.store.schema import (
     subscriptions,
     transactional_mails,
 )
-from services.newsletters.store.subscriptions import LetterRepository, SubscriberRepository
+from services.newsletters.store.lists import LetterRepository, SubscriberRepository
 from services.runtime.settings import CentreSettings
 from services.runtime.store import UnitOfWork
 

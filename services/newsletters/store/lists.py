@@ -1,4 +1,4 @@
-"""Letters, subscribers, their subscriptions and consent records."""
+"""Letters and their lists: subscribers, subscriptions and consent records."""
 
 from __future__ import annotations
 
