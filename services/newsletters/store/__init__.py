@@ -15,6 +15,7 @@ from services.newsletters.domain import (
     SubscriptionConfirmed,
     WelcomeMailSent,
 )
+from services.newsletters.store.lists import LetterRepository, SubscriberRepository
 from services.newsletters.store.mails import MailRepository
 from services.newsletters.store.schema import (
     DUE,
@@ -26,7 +27,6 @@ from services.newsletters.store.schema import (
     subscriptions,
     transactional_mails,
 )
-from services.newsletters.store.lists import LetterRepository, SubscriberRepository
 from services.runtime.settings import CentreSettings
 from services.runtime.store import UnitOfWork
 
