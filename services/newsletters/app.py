@@ -50,17 +50,21 @@ def build_app(
 
     now = clock or (lambda: datetime.now(UTC))
 
-    async def inactivity_review(stopping: asyncio.Event) -> None:
-        """Flag subscribers with no sign of activity for 3 years, once a day by default."""
+    links = subscription_links(settings)
+
+    async def subscribers_review(stopping: asyncio.Event) -> None:
+        """Once a day by default: flag subscribers with no sign of activity for 3 years, and
+        erase the addresses that never confirmed before their link expired."""
         while not stopping.is_set():
             try:
                 await handlers.flag_inactive_subscribers(uow, now())
+                await handlers.purge_never_confirmed(uow, links, now())
             except Exception as error:  # database down: try again at the next tick
                 log.warning("inactivity review failed", error=repr(error))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), settings.inactivity_check_hours * 3600)
 
-    newsletters_bus.register(base.bus, uow, subscription_links(settings), now)
+    newsletters_bus.register(base.bus, uow, links, now)
     register_health(base.bus, base.engine)
     return ServiceApp(
         "newsletters",
@@ -68,7 +72,7 @@ def build_app(
         base.engine,
         base.bus,
         base.relay,
-        workers=[mail_sender, inactivity_review],
+        workers=[mail_sender, subscribers_review],
     )
 
 

@@ -55,5 +55,8 @@ class NewslettersSettings(ServiceSettings):
         description="Address of the List-Unsubscribe mailto (default: the centre's address).",
     )
     inactivity_check_hours: float = Field(
-        default=24, gt=0, description="How often subscribers inactive for 3 years are flagged."
+        default=24,
+        gt=0,
+        description="How often subscribers inactive for 3 years are flagged, and addresses "
+        "that never confirmed erased.",
     )

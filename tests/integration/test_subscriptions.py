@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,9 +21,19 @@ from sqlalchemy import select
 
 from contracts.members import MemberRegisteredV1, PersonErasedV1
 from services.gateway.store import Role, StaffStore
+from services.newsletters import handlers
 from services.newsletters.app import build_app as build_newsletters
 from services.newsletters.domain import LinkDurations, SubscriptionLinks
-from services.newsletters.store import consents, subscribers, subscriptions, transactional_mails
+from services.newsletters.store import (
+    NewslettersUnitOfWork,
+    consents,
+    contract_mapper,
+    reliability,
+    subscribers,
+    subscriptions,
+    transactional_mails,
+)
+from services.runtime.db import session_factory
 from services.runtime.service import ServiceApp
 from tests.support.bus import consumed, publish
 from tests.support.factories import unique_email
@@ -510,3 +520,37 @@ class TestInactivity:
         assert one["email"] == old
         assert one["flagged_inactive_at"].startswith("2030-01-15")
         assert again.json() == {"flagged": 0}
+
+    async def test_addresses_that_never_confirmed_are_erased_once_their_link_expired(
+        self, database, nats_server, mail_sink
+    ):
+        start = datetime.now(UTC)  # fixed from here on; mails go out on the real clock
+        silent, confirmed = unique_email("silencieuse"), unique_email("confirmee")
+        async with _platform(database, nats_server, mail_sink, clock=lambda: start) as (
+            app,
+            client,
+            _,
+            url,
+        ):
+            await _confirmed(app, client, mail_sink, confirmed, "culture")
+            await _subscribe(client, silent, "culture")
+            await wait_until(lambda: _mails_to(mail_sink.directory, silent))
+
+            def uow() -> NewslettersUnitOfWork:
+                return NewslettersUnitOfWork(
+                    session_factory(app.engine),
+                    reliability,
+                    to_contract=contract_mapper(CENTRE),
+                    on_commit=app.relay.notify,
+                )
+
+            too_early = await handlers.purge_never_confirmed(
+                uow, _links(), start + timedelta(days=6)
+            )
+            later = await handlers.purge_never_confirmed(uow, _links(), start + timedelta(days=8))
+            left = await find_text(url, silent)
+            kept = await _subscriber(app, confirmed)
+
+        assert (too_early, later) == (0, 1)
+        assert left == []
+        assert kept.email == confirmed

@@ -600,6 +600,21 @@ async def flag_inactive_subscribers(uow: UowFactory, now: datetime) -> int:
     return flagged
 
 
+async def purge_never_confirmed(uow: UowFactory, links: SubscriptionLinks, now: datetime) -> int:
+    """Erase the addresses that asked to subscribe and never followed the link before it
+    expired (their confirmation mails with them), as the confirmation mail promises. Returns
+    how many were erased."""
+    async with uow() as work:
+        stale = await work.subscribers.never_confirmed(now - links.durations.confirm)
+        for subscriber in stale:
+            await work.subscribers.erase(subscriber)
+            await work.mails.erase_email(subscriber.email)
+        await work.commit()
+    if stale:
+        log.info("never confirmed subscribers erased", count=len(stale))
+    return len(stale)
+
+
 async def erase_subscriber(command: EraseSubscriberV1, uow: UowFactory) -> SubscriberErasureV1:
     """Erase the address from newsletters: subscriber, subscriptions, consents, mails to it and
     outbox rows that carry it. No event: it would carry the address again."""

@@ -284,6 +284,19 @@ class SubscriberRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    async def never_confirmed(self, before: datetime) -> list[Subscriber]:
+        """Subscribers who never confirmed anything, whose last request was before ``before``:
+        every subscription of theirs pending, none asked for since."""
+        settled_or_recent = exists().where(
+            subscriptions.c.subscriber_id == subscribers.c.id,
+            (subscriptions.c.status != SubscriptionStatus.PENDING.value)
+            | (subscriptions.c.requested_at > before),
+        )
+        rows = await self._session.execute(
+            select(subscribers).where(subscribers.c.created_at <= before, ~settled_or_recent)
+        )
+        return [_subscriber(row) for row in rows]
+
     async def of_person(self, person_id: uuid.UUID) -> list[Subscriber]:
         rows = await self._session.execute(
             select(subscribers).where(subscribers.c.person_id == str(person_id))
