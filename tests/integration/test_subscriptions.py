@@ -19,6 +19,7 @@ import httpx
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from contracts.base import ExportPersonDataV1
 from contracts.members import MemberRegisteredV1, PersonErasedV1
 from services.gateway.store import Role, StaffStore
 from services.newsletters import handlers
@@ -74,6 +75,20 @@ async def _platform(
         store: StaffStore = client.app.state.staff  # type: ignore[attr-defined]
         staff = {"Authorization": f"Bearer {await store.add(unique_email(), Role.STAFF)}"}
         yield app, client, staff, url
+
+
+def _uow(app: ServiceApp) -> Callable[[], NewslettersUnitOfWork]:
+    """A unit-of-work factory on the running app's database, to call a use case directly."""
+
+    def uow() -> NewslettersUnitOfWork:
+        return NewslettersUnitOfWork(
+            session_factory(app.engine),
+            reliability,
+            to_contract=contract_mapper(CENTRE),
+            on_commit=app.relay.notify,
+        )
+
+    return uow
 
 
 async def _version(client: httpx.AsyncClient) -> str:
@@ -149,6 +164,65 @@ async def _confirmed(
     response = await client.post("/api/v1/newsletters/subscriptions/confirm", json={"token": token})
     assert response.status_code == 200, response.text
     return await _subscriber(app, address)
+
+
+class TestLetters:
+    async def test_la_minute_pop_and_the_thematic_letters_are_seeded_and_staff_manage_letters(
+        self, database, nats_server, mail_sink
+    ):
+        letter = {
+            "slug": "jeunesse",
+            "name": "Lettre Jeunesse",
+            "description": "Les actions pour les jeunes des quartiers.",
+            "themes": ["education", "participation-citoyenne"],
+            "cadence": "quarterly",
+            "sender_name": "CRPV de test",
+            "sender_email": "lettres@crpv-test.example.org",
+        }
+        async with _platform(database, nats_server, mail_sink) as (_app, client, staff, _url):
+            seeded = (await client.get("/api/v1/newsletters/letters")).json()["letters"]
+            created = await client.post("/api/v1/newsletters/letters", json=letter, headers=staff)
+            taken = await client.post("/api/v1/newsletters/letters", json=letter, headers=staff)
+            anonymous = await client.post("/api/v1/newsletters/letters", json=letter)
+            closed = await client.patch(
+                "/api/v1/newsletters/letters/jeunesse",
+                json={"active": False, "name": "Lettre Jeunesse et éducation"},
+                headers=staff,
+            )
+            public = (await client.get("/api/v1/newsletters/letters")).json()["letters"]
+            every = await client.get("/api/v1/newsletters/staff/letters", headers=staff)
+            refused = await _subscribe(client, unique_email(), "jeunesse")
+            missing = await client.patch(
+                "/api/v1/newsletters/letters/inconnue", json={"active": True}, headers=staff
+            )
+
+        assert [(x["slug"], x["cadence"], x["themes"]) for x in seeded] == [
+            ("la-minute-pop", "monthly", []),
+            ("culture", "quarterly", ["culture"]),
+            ("sante", "quarterly", ["sante"]),
+            (
+                "developpement-economique-transitions",
+                "irregular",
+                ["emploi-developpement-economique", "transitions"],
+            ),
+            ("urbanisme", "irregular", ["renouvellement-urbain", "gestion-urbaine-de-proximite"]),
+            ("data-et-quartiers", "irregular", ["data-et-quartiers"]),
+        ]
+        assert seeded[0]["name"] == "La Minute Pop"
+        assert "« La Minute Pop » (chaque mois)" in seeded[0]["consent_wording"]
+        assert created.status_code == 201 and created.json()["themes"] == letter["themes"]
+        assert taken.status_code == 409
+        assert anonymous.status_code == 401
+        assert closed.status_code == 200
+        assert (closed.json()["active"], closed.json()["name"]) == (
+            False,
+            "Lettre Jeunesse et éducation",
+        )
+        assert closed.json()["cadence"] == "quarterly"
+        assert "jeunesse" not in {x["slug"] for x in public}
+        assert "jeunesse" in {x["slug"] for x in every.json()["letters"]}
+        assert refused.status_code == 422
+        assert missing.status_code == 404
 
 
 class TestDoubleOptIn:
@@ -476,12 +550,18 @@ class TestErasure:
             await await_mail(mail_sink.directory, [address], settle=0.2)
             await _confirmed(app, client, mail_sink, address, "la-minute-pop")
             before = await find_text(url, address)
+            exported = await handlers.export_person_data(
+                ExportPersonDataV1(person_id=person_id), _uow(app)
+            )
             erased = PersonErasedV1(producer="members", centre=CENTRE.slug, person_id=person_id)
             await publish(nats_server.url, erased)
             await consumed(nats_server.url, "newsletters", erased.subject)
             after = await find_text(url, address)
 
         assert "subscribers.email" in before
+        [mine] = exported.data["subscriptions"]
+        assert mine["email"] == address
+        assert mine["subscriptions"] == [{"letter": "la-minute-pop", "status": "active"}]
         assert after == []
 
 
@@ -536,14 +616,7 @@ class TestInactivity:
             await _subscribe(client, silent, "culture")
             await wait_until(lambda: _mails_to(mail_sink.directory, silent))
 
-            def uow() -> NewslettersUnitOfWork:
-                return NewslettersUnitOfWork(
-                    session_factory(app.engine),
-                    reliability,
-                    to_contract=contract_mapper(CENTRE),
-                    on_commit=app.relay.notify,
-                )
-
+            uow = _uow(app)
             too_early = await handlers.purge_never_confirmed(
                 uow, _links(), start + timedelta(days=6)
             )
