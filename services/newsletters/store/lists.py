@@ -318,7 +318,8 @@ class SubscriberRepository:
     async def forget_in_outbox(self, addresses: Iterable[str]) -> None:
         outbox = self._outbox
         for address in {a.strip().lower() for a in addresses if a.strip()}:
-            carries = func.lower(outbox.c.payload).contains(address, autoescape=True)
+            # Quoted as in the JSON payload: "a@x.org" must not match "ba@x.org".
+            carries = func.lower(outbox.c.payload).contains(f'"{address}"', autoescape=True)
             await self._session.execute(delete(outbox).where(carries))
 
     @property
