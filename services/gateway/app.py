@@ -24,6 +24,7 @@ from services.gateway.api import (
     health,
     memberships,
     networks,
+    newsletters,
     organisations,
     people,
     selfservice,
@@ -99,6 +100,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(calls.router)
     app.include_router(calls.staff_router)
     app.include_router(attendance.router)
+    app.include_router(newsletters.router)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.mount(

@@ -5,11 +5,15 @@ with the address confirmation link when there is one),
 ``reso.members.access_link.requested.v1`` (the e-mail carrying a personal link: confirm a
 sign-up, sign in, confirm a new address), ``reso.members.membership.renewed.v1`` (the call for
 dues, to each recipient), ``reso.members.person.erased.v1`` (deletes every mail it holds on
-the person), and the events service's facts that call for a mail:
+the person, and the subscriptions of the addresses it mailed them at), and the events
+service's facts that call for a mail:
 ``reso.events.registration.{confirmed,promoted,waitlisted,offered,cancelled}.v1`` (to the
 registrant, the calendar file attached when they hold a seat or lose it),
 ``reso.events.reminder.due.v1``, ``reso.events.event.{updated,cancelled}.v1`` (to each
 registrant) and ``reso.events.application.{submitted,decided}.v1`` (to the applicant).
-Emits ``reso.newsletters.welcome.sent.v1``; answers ``rpc.newsletters.person.export.v1`` and
-``rpc.newsletters.health.check.v1``.
+Owns the letters and their subscribers (double opt-in, consent records, preferences by signed
+link, one-click unsubscribe per RFC 8058, imports, the 3-year inactivity review).
+Emits ``reso.newsletters.welcome.sent.v1`` and ``reso.newsletters.subscription.{confirmed,
+cancelled}.v1``; answers ``rpc.newsletters.{letter,subscription,preferences,subscriber}.*``,
+``rpc.newsletters.person.export.v1`` and ``rpc.newsletters.health.check.v1``.
 """

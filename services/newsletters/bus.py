@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+
 from contracts.base import ExportPersonDataV1, PersonDataV1
 from contracts.events import (
     ApplicationDecidedV1,
@@ -21,13 +24,51 @@ from contracts.members import (
     MembershipRenewedV1,
     PersonErasedV1,
 )
-from contracts.newsletters import WelcomeMailSentV1
+from contracts.newsletters import (
+    AcceptedV1,
+    ConfirmSubscriptionV1,
+    CreateLetterV1,
+    DescribeUnsubscribeV1,
+    EraseSubscriberV1,
+    FlaggedV1,
+    FlagInactiveSubscribersV1,
+    GetPreferencesV1,
+    ImportSubscribersV1,
+    LetterReplyV1,
+    LettersV1,
+    ListLettersV1,
+    PreferencesV1,
+    RequestPreferencesLinkV1,
+    RequestSubscriptionV1,
+    SearchSubscribersV1,
+    SubscriberErasureV1,
+    SubscribersImportReportV1,
+    SubscribersPageV1,
+    SubscriptionCancelledV1,
+    SubscriptionConfirmedV1,
+    UnsubscribeTargetV1,
+    UnsubscribeV1,
+    UpdateLetterV1,
+    UpdatePreferencesV1,
+    WelcomeMailSentV1,
+)
 from services.newsletters import handlers
+from services.newsletters.domain import SubscriptionLinks
 from services.runtime.bus import Bus
 
+Clock = Callable[[], datetime]
 
-def register(bus: Bus, uow: handlers.UowFactory) -> None:
+
+def register(
+    bus: Bus,
+    uow: handlers.UowFactory,
+    links: SubscriptionLinks,
+    clock: Clock = lambda: datetime.now(UTC),
+) -> None:
     bus.publisher(WelcomeMailSentV1)
+    bus.publisher(SubscriptionConfirmedV1)
+    bus.publisher(SubscriptionCancelledV1)
+    _register_subscriptions(bus, uow, links, clock)
 
     @bus.consumer(
         MemberRegisteredV1.subject,
@@ -55,7 +96,8 @@ def register(bus: Bus, uow: handlers.UowFactory) -> None:
 
     @bus.consumer(
         PersonErasedV1.subject,
-        description="Erase what newsletters holds on the person: every mail of theirs.",
+        description="Erase what newsletters holds on the person: every mail of theirs, and "
+        "the subscriptions (with consents) of the addresses it mailed them at.",
     )
     async def on_person_erased(event: PersonErasedV1) -> None:
         await handlers.on_person_erased(event, uow)
@@ -143,3 +185,63 @@ def register(bus: Bus, uow: handlers.UowFactory) -> None:
     @bus.rpc("rpc.newsletters.person.export.v1", description=ExportPersonDataV1.__doc__)
     async def export_person_data(query: ExportPersonDataV1) -> PersonDataV1:
         return await handlers.export_person_data(query, uow)
+
+
+def _register_subscriptions(
+    bus: Bus, uow: handlers.UowFactory, links: SubscriptionLinks, clock: Clock
+) -> None:
+    @bus.rpc(ListLettersV1.subject, description=ListLettersV1.__doc__)
+    async def list_letters(query: ListLettersV1) -> LettersV1:
+        return await handlers.list_letters(query, uow)
+
+    @bus.rpc(CreateLetterV1.subject, description=CreateLetterV1.__doc__)
+    async def create_letter(command: CreateLetterV1) -> LetterReplyV1:
+        return await handlers.create_letter(command, uow)
+
+    @bus.rpc(UpdateLetterV1.subject, description=UpdateLetterV1.__doc__)
+    async def update_letter(command: UpdateLetterV1) -> LetterReplyV1:
+        return await handlers.update_letter(command, uow)
+
+    @bus.rpc(RequestSubscriptionV1.subject, description=RequestSubscriptionV1.__doc__)
+    async def request_subscription(command: RequestSubscriptionV1) -> AcceptedV1:
+        return await handlers.request_subscription(command, uow, links, clock())
+
+    @bus.rpc(ConfirmSubscriptionV1.subject, description=ConfirmSubscriptionV1.__doc__)
+    async def confirm_subscription(command: ConfirmSubscriptionV1) -> PreferencesV1:
+        return await handlers.confirm_subscription(command, uow, links, clock())
+
+    @bus.rpc(GetPreferencesV1.subject, description=GetPreferencesV1.__doc__)
+    async def get_preferences(query: GetPreferencesV1) -> PreferencesV1:
+        return await handlers.get_preferences(query, uow, links)
+
+    @bus.rpc(UpdatePreferencesV1.subject, description=UpdatePreferencesV1.__doc__)
+    async def update_preferences(command: UpdatePreferencesV1) -> PreferencesV1:
+        return await handlers.update_preferences(command, uow, links, clock())
+
+    @bus.rpc(RequestPreferencesLinkV1.subject, description=RequestPreferencesLinkV1.__doc__)
+    async def request_preferences_link(command: RequestPreferencesLinkV1) -> AcceptedV1:
+        return await handlers.request_preferences_link(command, uow, links, clock())
+
+    @bus.rpc(DescribeUnsubscribeV1.subject, description=DescribeUnsubscribeV1.__doc__)
+    async def describe_unsubscribe(query: DescribeUnsubscribeV1) -> UnsubscribeTargetV1:
+        return await handlers.describe_unsubscribe(query, uow, links)
+
+    @bus.rpc(UnsubscribeV1.subject, description=UnsubscribeV1.__doc__)
+    async def unsubscribe(command: UnsubscribeV1) -> UnsubscribeTargetV1:
+        return await handlers.unsubscribe(command, uow, links, clock())
+
+    @bus.rpc(SearchSubscribersV1.subject, description=SearchSubscribersV1.__doc__)
+    async def search_subscribers(query: SearchSubscribersV1) -> SubscribersPageV1:
+        return await handlers.search_subscribers(query, uow)
+
+    @bus.rpc(ImportSubscribersV1.subject, description=ImportSubscribersV1.__doc__)
+    async def import_subscribers(command: ImportSubscribersV1) -> SubscribersImportReportV1:
+        return await handlers.import_subscribers(command, uow, bus.files, clock())
+
+    @bus.rpc(FlagInactiveSubscribersV1.subject, description=FlagInactiveSubscribersV1.__doc__)
+    async def flag_inactive(command: FlagInactiveSubscribersV1) -> FlaggedV1:
+        return FlaggedV1(flagged=await handlers.flag_inactive_subscribers(uow, clock()))
+
+    @bus.rpc(EraseSubscriberV1.subject, description=EraseSubscriberV1.__doc__)
+    async def erase_subscriber(command: EraseSubscriberV1) -> SubscriberErasureV1:
+        return await handlers.erase_subscriber(command, uow)

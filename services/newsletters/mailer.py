@@ -22,6 +22,7 @@ from services.newsletters.domain import (
     APPLICATION_KINDS,
     EVENT_NOTICE_KINDS,
     REGISTRATION_KINDS,
+    SUBSCRIBER_KINDS,
     MailKind,
     TransactionalMail,
     calendar_method,
@@ -170,6 +171,14 @@ class Mailer:
                 "changes": data.get("changes", []),
                 "reason": data.get("reason", ""),
                 "calendar": _calendar_name(data),
+            }
+        elif mail.kind in SUBSCRIBER_KINDS:
+            if expires is None:
+                raise ValueError(f"{mail.kind} mail without an expiry")
+            context |= {
+                "url": data["url"],
+                "letters": data.get("letters", []),
+                "expires": paris_datetime(expires),
             }
         elif mail.kind in APPLICATION_KINDS:
             submitted = data.get("submitted_at")

@@ -38,3 +38,25 @@ class NewslettersSettings(ServiceSettings):
         description="How to pay, in French, printed in the renewal call for dues (a blank line "
         "starts a new paragraph).",
     )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs the links mailed to subscribers (confirm, preferences, unsubscribe); "
+        "the same on every replica, and kept: an unsubscribe link in a letter must work for "
+        "years. Unset: a random key per process (links stop working when it restarts).",
+    )
+    confirmation_days: float = Field(
+        default=7, gt=0, description="How long a subscription confirmation link works."
+    )
+    preferences_days: float = Field(
+        default=30, gt=0, description="How long a link to the preferences page works."
+    )
+    unsubscribe_mailbox: str | None = Field(
+        default=None,
+        description="Address of the List-Unsubscribe mailto (default: the centre's address).",
+    )
+    inactivity_check_hours: float = Field(
+        default=24,
+        gt=0,
+        description="How often subscribers inactive for 3 years are flagged, and addresses "
+        "that never confirmed erased.",
+    )

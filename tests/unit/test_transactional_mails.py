@@ -28,6 +28,7 @@ from services.newsletters import handlers
 from services.newsletters.domain import (
     ACCESS_LINK_KINDS,
     FINAL_STATUSES,
+    SUBSCRIBER_KINDS,
     DeliveryStatus,
     InvalidLink,
     MailKind,
@@ -149,6 +150,12 @@ def _of_kind(kind: MailKind) -> TransactionalMail:
         return _renewal()
     if kind in ACCESS_LINK_KINDS:
         return _access_link(kind)
+    if kind in SUBSCRIBER_KINDS:
+        return owed(
+            kind,
+            data={"url": LINK, "letters": ["La Minute Pop", "Lettre Culture"]},
+            expires_at=NOW + timedelta(days=7),
+        )
     return event_mails()[kind]
 
 

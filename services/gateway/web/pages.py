@@ -1,4 +1,5 @@
-"""The pages a mailed link lands on, and a minimal personal space.
+"""The pages a mailed link lands on (personal space, subscriptions to letters), and a minimal
+personal space.
 
 Following a link never changes anything by itself (mail scanners open links): the page asks,
 and the form it shows does the change. Pages work without JavaScript.
@@ -21,6 +22,17 @@ from contracts.members import (
     RedeemAccessLinkV1,
     RedeemedLinkV1,
     RequestAccessLinkV1,
+)
+from contracts.newsletters import (
+    ConfirmSubscriptionV1,
+    DescribeUnsubscribeV1,
+    GetPreferencesV1,
+    LettersV1,
+    ListLettersV1,
+    PreferencesV1,
+    UnsubscribeTargetV1,
+    UnsubscribeV1,
+    UpdatePreferencesV1,
 )
 from services.gateway.api import Rpc
 from services.gateway.auth import SESSION_COOKIE
@@ -208,3 +220,145 @@ async def follow_link(
         path="/",
     )
     return response
+
+
+# --- newsletters: the pages the links of subscribers land on ----------------------------------
+
+
+def _letters_message(
+    request: Request, title: str, message: str, *, status: int = 200, failed: bool = False
+) -> HTMLResponse:
+    return _page(request, "message.html.j2", status, title=title, message=message, failed=failed)
+
+
+def _invalid_link(request: Request, title: str) -> HTMLResponse:
+    return _letters_message(request, title, "Ce lien n'est pas valide.", status=422, failed=True)
+
+
+def _link_failure(request: Request, title: str, error: RpcError) -> HTMLResponse:
+    status = {"gone": 410, "invalid": 422, "not_found": 404}.get(error.error.code, 503)
+    return _letters_message(request, title, error.error.message, status=status, failed=True)
+
+
+@router.get("/lettres/confirmation", response_class=HTMLResponse)
+async def subscription_confirm_page(request: Request, jeton: str = "") -> Response:
+    """The confirmation link lands here: a button confirms (mail scanners open links)."""
+    if not jeton:
+        return _letters_message(
+            request, "Lien incomplet", "Ce lien est incomplet : copiez-le en entier.", failed=True
+        )
+    return _page(
+        request,
+        "link.html.j2",
+        title="Confirmer mon abonnement",
+        explanation="Confirmez que vous voulez recevoir les lettres demandées à cette adresse.",
+        button="Confirmer mon abonnement",
+        action="/lettres/confirmation",
+        token=jeton,
+    )
+
+
+@router.post("/lettres/confirmation", response_class=HTMLResponse)
+async def subscription_confirm(
+    request: Request, rpc: Rpc, jeton: Annotated[str, Form()] = ""
+) -> Response:
+    title = "Confirmer mon abonnement"
+    try:
+        mine = await rpc.call(ConfirmSubscriptionV1(token=jeton), PreferencesV1)
+    except RpcError as error:
+        return _link_failure(request, title, error)
+    except ValueError:
+        return _invalid_link(request, title)
+    names = [s.letter_name for s in mine.subscriptions if s.status == "active"]
+    return _letters_message(
+        request, title, "Merci, c'est confirmé. Vous recevez : " + ", ".join(names) + "."
+    )
+
+
+@router.get("/lettres/desabonnement/{token}", response_class=HTMLResponse)
+async def unsubscribe_page(token: str, request: Request, rpc: Rpc) -> Response:
+    """The visible unsubscribe link: shows what it is about, never unsubscribes by itself."""
+    try:
+        target = await rpc.call(DescribeUnsubscribeV1(token=token), UnsubscribeTargetV1)
+    except RpcError as error:
+        return _link_failure(request, "Se désabonner", error)
+    except ValueError:
+        return _letters_message(
+            request, "Se désabonner", "Ce lien n'est pas valide.", status=422, failed=True
+        )
+    return _page(
+        request,
+        "unsubscribe.html.j2",
+        letter_name=target.letter_name,
+        message=target.message,
+        action=f"/lettres/desabonnement/{token}",
+    )
+
+
+@router.post("/lettres/desabonnement/{token}", response_class=HTMLResponse)
+async def unsubscribe_one_click(token: str, request: Request, rpc: Rpc) -> Response:
+    """The URL of ``List-Unsubscribe``: a mail client POSTs ``List-Unsubscribe=One-Click``
+    (RFC 8058), without cookie or other check; the page's own button sends the same."""
+    form = await request.form()
+    title = "Se désabonner"
+    if form.get("List-Unsubscribe") != "One-Click":
+        return _letters_message(
+            request,
+            title,
+            "Requête incomplète : « List-Unsubscribe=One-Click » attendu.",
+            status=400,
+            failed=True,
+        )
+    one_click = form.get("depuis") != "page"
+    try:
+        done = await rpc.call(UnsubscribeV1(token=token, one_click=one_click), UnsubscribeTargetV1)
+    except RpcError as error:
+        return _link_failure(request, title, error)
+    except ValueError:
+        return _invalid_link(request, title)
+    return _letters_message(request, title, done.message)
+
+
+async def _preferences_page(
+    request: Request, rpc: Rpc, token: str, mine: PreferencesV1, notice: str | None = None
+) -> HTMLResponse:
+    letters = await rpc.call(ListLettersV1(), LettersV1)
+    wordings = {letter.slug: letter.consent_wording for letter in letters.letters}
+    return _page(
+        request,
+        "preferences.html.j2",
+        preferences=mine,
+        token=token,
+        wordings=wordings,
+        notice=notice,
+    )
+
+
+@router.get("/lettres/preferences", response_class=HTMLResponse)
+async def preferences_page(request: Request, rpc: Rpc, jeton: str = "") -> Response:
+    title = "Mes abonnements"
+    try:
+        mine = await rpc.call(GetPreferencesV1(token=jeton), PreferencesV1)
+    except RpcError as error:
+        return _link_failure(request, title, error)
+    except ValueError:
+        return _invalid_link(request, title)
+    return await _preferences_page(request, rpc, jeton, mine)
+
+
+@router.post("/lettres/preferences", response_class=HTMLResponse)
+async def preferences_change(request: Request, rpc: Rpc) -> Response:
+    form = await request.form()
+    token = str(form.get("jeton", ""))
+    chosen = tuple(str(value) for value in form.getlist("lettres"))
+    title = "Mes abonnements"
+    try:
+        command = UpdatePreferencesV1(
+            token=token, letters=chosen, consent_wording_version=str(form.get("version", ""))
+        )
+        mine = await rpc.call(command, PreferencesV1)
+    except RpcError as error:
+        return _link_failure(request, title, error)
+    except ValueError:
+        return _invalid_link(request, title)
+    return await _preferences_page(request, rpc, token, mine, "Vos choix sont enregistrés.")

@@ -16,6 +16,12 @@ from services.newsletters.handlers.events import (
     mails_for,
     on_events_fact,
 )
+from services.newsletters.handlers.letters import (
+    create_letter,
+    letter_view,
+    list_letters,
+    update_letter,
+)
 from services.newsletters.handlers.members import (
     CONSUMER_ACCESS_LINK,
     CONSUMER_ERASURE,
@@ -25,6 +31,20 @@ from services.newsletters.handlers.members import (
     on_member_registered,
     on_membership_renewed,
     on_person_erased,
+)
+from services.newsletters.handlers.subscriptions import (
+    confirm_subscription,
+    describe_unsubscribe,
+    erase_subscriber,
+    flag_inactive_subscribers,
+    get_preferences,
+    import_subscribers,
+    purge_never_confirmed,
+    request_preferences_link,
+    request_subscription,
+    search_subscribers,
+    unsubscribe,
+    update_preferences,
 )
 
 __all__ = [
@@ -37,7 +57,16 @@ __all__ = [
     "EventsFact",
     "Send",
     "UowFactory",
+    "confirm_subscription",
+    "create_letter",
+    "describe_unsubscribe",
+    "erase_subscriber",
     "export_person_data",
+    "flag_inactive_subscribers",
+    "get_preferences",
+    "import_subscribers",
+    "letter_view",
+    "list_letters",
     "mails_for",
     "on_access_link_requested",
     "on_events_fact",
@@ -45,5 +74,12 @@ __all__ = [
     "on_membership_renewed",
     "on_person_erased",
     "owe",
+    "purge_never_confirmed",
+    "request_preferences_link",
+    "request_subscription",
+    "search_subscribers",
     "send_next_mail",
+    "unsubscribe",
+    "update_letter",
+    "update_preferences",
 ]

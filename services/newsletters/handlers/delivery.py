@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiosmtplib
 from jinja2 import TemplateError
 
 from contracts.base import ExportPersonDataV1, PersonDataV1
-from services.newsletters.domain import DeliveryStatus, TransactionalMail
+from services.newsletters.domain import DeliveryStatus, TransactionalMail, email_key
 from services.newsletters.handlers.common import UowFactory, log
 
 Send = Callable[[EmailMessage], Awaitable[None]]
@@ -100,7 +100,39 @@ async def send_next_mail(
 
 
 async def export_person_data(query: ExportPersonDataV1, uow: UowFactory) -> PersonDataV1:
-    """Every e-mail newsletters owes or sent the person, for their own export."""
+    """Every e-mail newsletters owes or sent the person, for their own export, and the
+    subscriptions (with their consent records) of the addresses it mailed them at."""
     async with uow() as work:
         mails = await work.mails.of_person(query.person_id)
-    return PersonDataV1(service="newsletters", data={"mails": mails})
+        addresses = await work.mails.emails_of_person(query.person_id)
+        found = {s.id: s for s in await work.subscribers.of_person(query.person_id)}
+        for address in addresses:
+            subscriber = await work.subscribers.by_email(email_key(address))
+            if subscriber is not None:
+                found[subscriber.id] = subscriber
+        subscribers = []
+        for subscriber in found.values():
+            current = await work.subscribers.subscriptions_of(subscriber.id)
+            subscribers.append(
+                {
+                    "email": subscriber.email,
+                    "profile": subscriber.profile.model_dump(mode="json", exclude_none=True),
+                    "subscriptions": [
+                        {"letter": s.letter, "status": s.status.value} for s in current.values()
+                    ],
+                    "consents": [
+                        {
+                            "letter": c["letter"],
+                            "granted": c["granted"],
+                            "at": c["at"].isoformat(),
+                            "source": c["source"],
+                            "wording": c["wording"],
+                        }
+                        for c in await work.subscribers.consents_of(subscriber.id)
+                    ],
+                }
+            )
+    data: dict[str, Any] = {"mails": mails}
+    if subscribers:
+        data["subscriptions"] = subscribers
+    return PersonDataV1(service="newsletters", data=data)

@@ -21,6 +21,7 @@ from services.newsletters.domain import (
     welcome_key,
 )
 from services.newsletters.handlers.common import UowFactory, log, owe
+from services.newsletters.handlers.subscriptions import erase_subscribers_of_person
 
 CONSUMER_WELCOME = "newsletters.welcome"
 CONSUMER_ACCESS_LINK = "newsletters.access_link"
@@ -110,12 +111,15 @@ async def on_membership_renewed(event: MembershipRenewedV1, uow: UowFactory) -> 
 
 
 async def on_person_erased(event: PersonErasedV1, uow: UowFactory) -> int:
-    """Erase what newsletters holds on the person (once): every mail row of theirs, whatever its
-    kind. Returns how many rows were deleted."""
+    """Erase what newsletters holds on the person (once): their subscriptions (found by their id,
+    or by the addresses newsletters mailed them at, since the event carries no address), with
+    the consents, mails and outbox rows carrying those addresses, and every mail row of theirs,
+    whatever its kind. Returns how many mail rows were deleted."""
     async with uow() as work:
         if not await work.claim(CONSUMER_ERASURE, str(event.event_id)):
             return 0
+        subscribers = await erase_subscribers_of_person(work, event.person_id)
         deleted = await work.mails.erase_person(event.person_id)
         await work.commit()
-    log.info("person erased", person_id=str(event.person_id), rows=deleted)
+    log.info("person erased", person_id=str(event.person_id), rows=deleted, subscribers=subscribers)
     return deleted

@@ -1,4 +1,4 @@
-"""Tables, repositories and the unit of work of the newsletters service."""
+"""The transactional mails: every mail owed, being sent, or settled."""
 
 from __future__ import annotations
 
@@ -7,67 +7,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    delete,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.base import Event
-from contracts.newsletters import WelcomeMailSentV1
-from services.newsletters.domain import (
-    DeliveryStatus,
-    MailKind,
-    TransactionalMail,
-    WelcomeMailSent,
-)
-from services.runtime.settings import CentreSettings
-from services.runtime.store import ReliabilityTables, UnitOfWork, UtcDateTime, utcnow
-
-metadata = MetaData()
-reliability = ReliabilityTables(metadata)
-
-DUE = "status IN ('pending', 'sending')"
-"""The rows a sender may take. Written out literally, in the index and in the query alike, so
-both databases use the partial index (a bound parameter would not prove the index applies)."""
-
-transactional_mails = Table(
-    "transactional_mails",
-    metadata,
-    Column("id", String(36), primary_key=True),
-    Column("kind", String(32), nullable=False),
-    Column("dedupe_key", String(255), nullable=False, unique=True),
-    Column("person_id", String(36), nullable=True, index=True),
-    Column("email", String(254), nullable=False),
-    Column("name", Text, nullable=False),
-    # JSON as text: what the kind's templates need. Text, so erasure scans see into it too.
-    Column("data", Text, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", UtcDateTime(), nullable=False),
-    Column("expires_at", UtcDateTime(), nullable=True),
-    Column("message_id", String(255), nullable=True),
-    Column("last_error", Text, nullable=True),
-    Column("created_at", UtcDateTime(), nullable=False),
-    Column("sent_at", UtcDateTime(), nullable=True),
-    Index(
-        "ix_transactional_mails_due",
-        "next_attempt_at",
-        postgresql_where=text(DUE),
-        sqlite_where=text(DUE),
-    ),
-)
+from services.newsletters.domain import DeliveryStatus, MailKind, TransactionalMail
+from services.newsletters.store.schema import DUE, transactional_mails
+from services.runtime.store import utcnow
 
 
 def _mail(row: Any) -> TransactionalMail:
@@ -189,27 +136,25 @@ class MailRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    async def emails_of_person(self, person_id: uuid.UUID) -> set[str]:
+        """The addresses mails to the person went to (how newsletters knows a person's
+        address, to erase their subscriptions with them)."""
+        rows = await self._session.execute(
+            select(transactional_mails.c.email)
+            .where(transactional_mails.c.person_id == str(person_id))
+            .distinct()
+        )
+        return set(rows.scalars())
+
+    async def erase_email(self, email: str) -> int:
+        """Delete every mail to the address, whoever it was for; returns how many."""
+        result = await self._session.execute(
+            delete(transactional_mails).where(
+                func.lower(transactional_mails.c.email) == email.strip().lower()
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     @property
     def _dialect(self) -> str:
         return self._session.get_bind().dialect.name
-
-
-def contract_mapper(centre: CentreSettings) -> Any:
-    def to_contract(domain_event: object) -> Event:
-        if isinstance(domain_event, WelcomeMailSent):
-            return WelcomeMailSentV1(
-                producer="newsletters",
-                centre=centre.slug,
-                person_id=domain_event.person_id,
-                message_id=domain_event.message_id,
-            )
-        raise TypeError(f"no contract for {type(domain_event).__name__}")
-
-    return to_contract
-
-
-class NewslettersUnitOfWork(UnitOfWork):
-    mails: MailRepository
-
-    def _open(self) -> None:
-        self.mails = MailRepository(self.session)

@@ -44,6 +44,9 @@ class MailKind(StrEnum):
     EVENT_REMINDER = "event_reminder"  # the video link on the last one of an online attendance
     APPLICATION_SUBMITTED = "application_submitted"  # the acknowledgement reference
     APPLICATION_DECIDED = "application_decided"  # selected, waiting or rejected
+    # Asked for by subscribers themselves:
+    SUBSCRIPTION_CONFIRM = "subscription_confirm"  # double opt-in: the link that confirms
+    PREFERENCES_LINK = "preferences_link"  # the link to the preferences page
 
 
 ACCESS_LINK_KINDS = frozenset({MailKind.CONFIRM_SIGNUP, MailKind.SIGN_IN, MailKind.CONFIRM_EMAIL})
@@ -64,6 +67,9 @@ EVENT_NOTICE_KINDS = frozenset({MailKind.EVENT_UPDATED, MailKind.EVENT_CANCELLED
 """Mails to each registrant of an event that changed or was cancelled."""
 
 APPLICATION_KINDS = frozenset({MailKind.APPLICATION_SUBMITTED, MailKind.APPLICATION_DECIDED})
+
+SUBSCRIBER_KINDS = frozenset({MailKind.SUBSCRIPTION_CONFIRM, MailKind.PREFERENCES_LINK})
+"""Mails to a subscriber of letters (no person id: tied to their address, erased with it)."""
 
 CREDENTIAL_KEYS = ("url", "confirmation_url", "manage_url", "accept_url", "video_link", "ics")
 """Keys of ``TransactionalMail.data`` that hold a live link (or a calendar file, which may
@@ -208,6 +214,8 @@ _MESSAGE_ID_TAGS = {
     MailKind.EVENT_REMINDER: "remind",
     MailKind.APPLICATION_SUBMITTED: "apply",
     MailKind.APPLICATION_DECIDED: "apply",
+    MailKind.SUBSCRIPTION_CONFIRM: "optin",
+    MailKind.PREFERENCES_LINK: "prefs",
 }
 """At most 7 characters: the Message-ID stays on one header line (``mailer.message_id``)."""
 

@@ -1,0 +1,338 @@
+"""``/api/v1/newsletters``: the letters, subscribing (double opt-in), preferences by signed link,
+one-click unsubscribe (RFC 8058); and for staff, letters, subscribers, imports and erasure.
+
+Public answers that start from an address (subscribe, ask for the preferences link) are the
+same whether the address is known or not: 202 and one message.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.base import Email, Theme
+from contracts.members import ImportReportV1
+from contracts.newsletters import (
+    AcceptedV1,
+    Cadence,
+    ConfirmSubscriptionV1,
+    CreateLetterV1,
+    DescribeUnsubscribeV1,
+    EraseSubscriberV1,
+    FlaggedV1,
+    FlagInactiveSubscribersV1,
+    GetPreferencesV1,
+    ImportSubscribersV1,
+    LetterReplyV1,
+    LetterSlug,
+    LettersV1,
+    LetterV1,
+    ListLettersV1,
+    PreferencesV1,
+    RequestPreferencesLinkV1,
+    RequestSubscriptionV1,
+    SearchSubscribersV1,
+    SubscriberErasureV1,
+    SubscriberProfile,
+    SubscribersPageV1,
+    SubscriptionStatus,
+    UnsubscribeTargetV1,
+    UnsubscribeV1,
+    UpdateLetterV1,
+    UpdatePreferencesV1,
+)
+from services.gateway.api import Rpc, Staff
+from services.gateway.errors import ApiError
+from services.gateway.uploads import CSV_BODY, UploadedFiles, import_file
+
+router = APIRouter(prefix="/api/v1/newsletters", tags=["newsletters"])
+
+ONE_CLICK = "List-Unsubscribe=One-Click"
+"""The body a mail client POSTs to the unsubscribe URL (RFC 8058)."""
+
+Token = Annotated[str, Field(min_length=10, max_length=2000, description="The link's `jeton`.")]
+
+
+class Subscribe(BaseModel):
+    """What the public form sends: the address, the letters chosen, and the version of the
+    consent wording it showed (from the letters list); name, organisation and territory are
+    optional."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: Email
+    letters: tuple[str, ...] = Field(min_length=1, max_length=20)
+    consent_wording_version: str = Field(min_length=1, max_length=32)
+    profile: SubscriberProfile = SubscriberProfile()
+
+
+class LinkToken(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    token: Token
+
+
+class PreferencesChange(BaseModel):
+    """The whole set of letters wanted (the others end), and optionally new details."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    token: Token
+    letters: tuple[str, ...] = Field(max_length=50)
+    consent_wording_version: str = Field(min_length=1, max_length=32)
+    profile: SubscriberProfile | None = None
+
+
+class AddressOnly(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: Email
+
+
+class NewLetter(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    slug: LetterSlug
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field(default="", max_length=2000)
+    themes: tuple[Theme, ...] = ()
+    cadence: Cadence
+    sender_name: str = Field(min_length=1, max_length=120)
+    sender_email: Email
+    template_set: str = Field(default="default", min_length=1, max_length=64)
+    active: bool = True
+
+
+class LetterChanges(BaseModel):
+    """Only the fields given change; the slug never does."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    description: str | None = Field(default=None, max_length=2000)
+    themes: tuple[Theme, ...] | None = None
+    cadence: Cadence | None = None
+    sender_name: str | None = Field(default=None, min_length=1, max_length=120)
+    sender_email: Email | None = None
+    template_set: str | None = Field(default=None, min_length=1, max_length=64)
+    active: bool | None = None
+
+
+class SubscribersQuery(BaseModel):
+    letter: str | None = None
+    status: SubscriptionStatus | None = None
+    email_contains: str | None = Field(default=None, min_length=2, max_length=254)
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+# --- public -----------------------------------------------------------------------------------
+
+
+@router.get("/letters", response_model=LettersV1, summary="The letters (public)")
+async def list_letters(rpc: Rpc) -> LettersV1:
+    """The letters open to subscription, each with the consent wording a form must show."""
+    return await rpc.call(ListLettersV1(), LettersV1)
+
+
+@router.post(
+    "/subscriptions", status_code=202, response_model=AcceptedV1, summary="Subscribe (public)"
+)
+async def subscribe(body: Subscribe, rpc: Rpc) -> AcceptedV1:
+    """Sends a confirmation e-mail (double opt-in) with a link that expires. 202 with the
+    same message whether the address is known, already subscribed or new."""
+    command = RequestSubscriptionV1(**body.model_dump())
+    return await rpc.call(command, AcceptedV1)
+
+
+@router.post(
+    "/subscriptions/confirm", response_model=PreferencesV1, summary="Confirm by link (public)"
+)
+async def confirm(body: LinkToken, rpc: Rpc) -> PreferencesV1:
+    """The token of the confirmation link: its letters become active (410 once expired)."""
+    return await rpc.call(ConfirmSubscriptionV1(token=body.token), PreferencesV1)
+
+
+@router.get("/preferences", response_model=PreferencesV1, summary="Preferences (signed link)")
+async def preferences(rpc: Rpc, token: Annotated[str, Query(min_length=10)]) -> PreferencesV1:
+    return await rpc.call(GetPreferencesV1(token=token), PreferencesV1)
+
+
+@router.put("/preferences", response_model=PreferencesV1, summary="Change preferences (link)")
+async def change_preferences(body: PreferencesChange, rpc: Rpc) -> PreferencesV1:
+    return await rpc.call(UpdatePreferencesV1(**body.model_dump()), PreferencesV1)
+
+
+@router.post(
+    "/preferences/link",
+    status_code=202,
+    response_model=AcceptedV1,
+    summary="Mail me my preferences link (public)",
+)
+async def preferences_link(body: AddressOnly, rpc: Rpc) -> AcceptedV1:
+    """202 with the same message whether the address subscribes or not."""
+    return await rpc.call(RequestPreferencesLinkV1(email=body.email), AcceptedV1)
+
+
+@router.get(
+    "/unsubscribe/{token}",
+    response_model=UnsubscribeTargetV1,
+    summary="What an unsubscribe link is about (no effect)",
+)
+async def describe_unsubscribe(token: str, rpc: Rpc) -> UnsubscribeTargetV1:
+    """Never unsubscribes: link scanners and previews open URLs."""
+    return await rpc.call(DescribeUnsubscribeV1(token=token), UnsubscribeTargetV1)
+
+
+@router.post(
+    "/unsubscribe/{token}",
+    response_model=UnsubscribeTargetV1,
+    summary="One-click unsubscribe (RFC 8058)",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {"type": "string", "example": ONE_CLICK}
+                }
+            },
+            "required": True,
+        }
+    },
+)
+async def unsubscribe(token: str, request: Request, rpc: Rpc) -> UnsubscribeTargetV1:
+    """The POST a mail client sends: body ``List-Unsubscribe=One-Click``, no cookie, no
+    other check. The same answer when already unsubscribed."""
+    await require_one_click(request)
+    return await rpc.call(UnsubscribeV1(token=token, one_click=True), UnsubscribeTargetV1)
+
+
+async def require_one_click(request: Request) -> None:
+    """400 unless the body carries ``List-Unsubscribe=One-Click`` (RFC 8058 §3.1)."""
+    form = await request.form()
+    if form.get("List-Unsubscribe") != "One-Click":
+        raise ApiError(
+            400, "invalid", f"Corps attendu : « {ONE_CLICK} » (application/x-www-form-urlencoded)."
+        )
+
+
+# --- staff ------------------------------------------------------------------------------------
+
+
+@router.get("/staff/letters", response_model=LettersV1, summary="Every letter (staff)")
+async def all_letters(rpc: Rpc, _staff: Staff) -> LettersV1:
+    """The inactive letters too."""
+    return await rpc.call(ListLettersV1(include_inactive=True), LettersV1)
+
+
+@router.post("/letters", status_code=201, response_model=LetterV1, summary="Add a letter (staff)")
+async def create_letter(body: NewLetter, rpc: Rpc, staff: Staff) -> LetterV1:
+    """409 when the slug is taken."""
+    command = CreateLetterV1(**body.model_dump(), by=staff.email)
+    return (await rpc.call(command, LetterReplyV1)).letter
+
+
+@router.patch("/letters/{slug}", response_model=LetterV1, summary="Change a letter (staff)")
+async def update_letter(slug: str, body: LetterChanges, rpc: Rpc, staff: Staff) -> LetterV1:
+    changes = body.model_dump(exclude_unset=True)
+    command = UpdateLetterV1(slug=slug, **changes, by=staff.email)
+    return (await rpc.call(command, LetterReplyV1)).letter
+
+
+@router.get("/subscribers", response_model=SubscribersPageV1, summary="Subscribers (staff)")
+async def subscribers(
+    rpc: Rpc, _staff: Staff, query: Annotated[SubscribersQuery, Query()]
+) -> SubscribersPageV1:
+    return await rpc.call(SearchSubscribersV1(**query.model_dump()), SubscribersPageV1)
+
+
+@router.get(
+    "/letters/{slug}/subscribers",
+    response_model=SubscribersPageV1,
+    summary="Subscribers of a letter (staff)",
+)
+async def letter_subscribers(
+    slug: str,
+    rpc: Rpc,
+    _staff: Staff,
+    status: SubscriptionStatus = SubscriptionStatus.ACTIVE,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> SubscribersPageV1:
+    query = SearchSubscribersV1(letter=slug, status=status, limit=limit, offset=offset)
+    return await rpc.call(query, SubscribersPageV1)
+
+
+@router.get(
+    "/subscribers/inactive",
+    response_model=SubscribersPageV1,
+    summary="Subscribers flagged inactive for 3 years (staff)",
+)
+async def inactive_subscribers(
+    rpc: Rpc,
+    _staff: Staff,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> SubscribersPageV1:
+    """To review (CNIL guidance): ask them again, or let them go."""
+    query = SearchSubscribersV1(flagged_inactive=True, limit=limit, offset=offset)
+    return await rpc.call(query, SubscribersPageV1)
+
+
+@router.post(
+    "/subscribers/inactive",
+    response_model=FlaggedV1,
+    summary="Flag the inactive subscribers now (staff)",
+)
+async def flag_inactive(rpc: Rpc, staff: Staff) -> FlaggedV1:
+    """The daily job does it too."""
+    return await rpc.call(FlagInactiveSubscribersV1(by=staff.email), FlaggedV1)
+
+
+@router.post(
+    "/subscribers/import",
+    response_model=ImportReportV1,
+    summary="Import subscribers of a letter from CSV (staff)",
+    openapi_extra=CSV_BODY,
+)
+async def import_subscribers(
+    request: Request,
+    rpc: Rpc,
+    files: UploadedFiles,
+    staff: Staff,
+    letter: str,
+    source: Annotated[str, Query(min_length=3, max_length=500)],
+    wording: Annotated[str, Query(min_length=10, max_length=4000)],
+    consented_on: date | None = None,
+    dry_run: bool = True,
+) -> ImportReportV1:
+    """The CSV file is the body (columns ``email`` and optionally ``prenom``, ``nom``,
+    ``organisation``, ``departement``, ``commune``, ``date_consentement``). ``source`` says how
+    consent was collected, ``wording`` what they agreed to, ``consented_on`` the date for rows
+    without one. Imported subscribers are active at once, with that provenance; they get no
+    confirmation e-mail. ``dry_run=true`` (the default) only reports."""
+    return await import_file(
+        request,
+        rpc,
+        files,
+        lambda name: ImportSubscribersV1(
+            file=name,
+            letter=letter,
+            source=source,
+            wording=wording,
+            consented_on=consented_on,
+            dry_run=dry_run,
+            by=staff.email,
+        ),
+    )
+
+
+@router.post(
+    "/subscribers/erase", response_model=SubscriberErasureV1, summary="Erase an address (staff)"
+)
+async def erase_subscriber(body: AddressOnly, rpc: Rpc, staff: Staff) -> SubscriberErasureV1:
+    """Nothing of the address stays in newsletters: subscriptions, consents, mails."""
+    command = EraseSubscriberV1(email=body.email, by=staff.email)
+    return await rpc.call(command, SubscriberErasureV1)

@@ -1,0 +1,96 @@
+"""Tables, repositories and the unit of work of the newsletters service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts.base import Event
+from contracts.newsletters import (
+    SubscriptionCancelledV1,
+    SubscriptionConfirmedV1,
+    WelcomeMailSentV1,
+)
+from services.newsletters.domain import (
+    SubscriptionCancelled,
+    SubscriptionConfirmed,
+    WelcomeMailSent,
+)
+from services.newsletters.store.lists import LetterRepository, SubscriberRepository
+from services.newsletters.store.mails import MailRepository
+from services.newsletters.store.schema import (
+    DUE,
+    consents,
+    letters,
+    metadata,
+    reliability,
+    subscribers,
+    subscriptions,
+    transactional_mails,
+)
+from services.runtime.settings import CentreSettings
+from services.runtime.store import UnitOfWork
+
+__all__ = [
+    "DUE",
+    "LetterRepository",
+    "MailRepository",
+    "NewslettersUnitOfWork",
+    "SubscriberRepository",
+    "consents",
+    "contract_mapper",
+    "letters",
+    "metadata",
+    "reliability",
+    "subscribers",
+    "subscriptions",
+    "transactional_mails",
+]
+
+
+def contract_mapper(centre: CentreSettings) -> Any:
+    def to_contract(domain_event: object) -> Event:
+        common: dict[str, Any] = {"producer": "newsletters", "centre": centre.slug}
+        if isinstance(domain_event, WelcomeMailSent):
+            return WelcomeMailSentV1(
+                **common,
+                person_id=domain_event.person_id,
+                message_id=domain_event.message_id,
+            )
+        if isinstance(domain_event, SubscriptionConfirmed):
+            return SubscriptionConfirmedV1(
+                **common,
+                occurred_at=domain_event.at,
+                subscription_id=domain_event.subscription_id,
+                letter=domain_event.letter,
+                letter_name=domain_event.letter_name,
+                email=domain_event.email,
+                person_id=domain_event.person_id,
+                wording=domain_event.wording,
+                wording_version=domain_event.wording_version,
+                source=domain_event.source.value,
+            )
+        if isinstance(domain_event, SubscriptionCancelled):
+            return SubscriptionCancelledV1(
+                **common,
+                occurred_at=domain_event.at,
+                subscription_id=domain_event.subscription_id,
+                letter=domain_event.letter,
+                letter_name=domain_event.letter_name,
+                email=domain_event.email,
+                person_id=domain_event.person_id,
+                reason=domain_event.reason,
+            )
+        raise TypeError(f"no contract for {type(domain_event).__name__}")
+
+    return to_contract
+
+
+class NewslettersUnitOfWork(UnitOfWork):
+    mails: MailRepository
+    letters: LetterRepository
+    subscribers: SubscriberRepository
+
+    def _open(self) -> None:
+        self.mails = MailRepository(self.session)
+        self.letters = LetterRepository(self.session)
+        self.subscribers = SubscriberRepository(self.session, reliability.outbox)

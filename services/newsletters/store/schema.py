@@ -1,0 +1,120 @@
+"""The newsletters service's tables (one metadata, migrated by its Alembic revisions)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from services.runtime.store import ReliabilityTables, UtcDateTime
+
+metadata = MetaData()
+reliability = ReliabilityTables(metadata)
+
+DUE = "status IN ('pending', 'sending')"
+"""The rows a sender may take. Written out literally, in the index and in the query alike, so
+both databases use the partial index (a bound parameter would not prove the index applies)."""
+
+transactional_mails = Table(
+    "transactional_mails",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("dedupe_key", String(255), nullable=False, unique=True),
+    Column("person_id", String(36), nullable=True, index=True),
+    Column("email", String(254), nullable=False),
+    Column("name", Text, nullable=False),
+    # JSON as text: what the kind's templates need. Text, so erasure scans see into it too.
+    Column("data", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=True),
+    Column("message_id", String(255), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=True),
+    Index(
+        "ix_transactional_mails_due",
+        "next_attempt_at",
+        postgresql_where=text(DUE),
+        sqlite_where=text(DUE),
+    ),
+)
+
+
+letters = Table(
+    "letters",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("themes", Text, nullable=False),  # JSON list of contracts.base.Theme values
+    Column("cadence", String(16), nullable=False),
+    Column("sender_name", String(120), nullable=False),
+    Column("sender_email", String(254), nullable=False),
+    Column("template_set", String(64), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("email_key", String(254), nullable=False, unique=True),
+    Column("first_name", String(100), nullable=True),
+    Column("last_name", String(100), nullable=True),
+    Column("organisation", String(200), nullable=True),
+    Column("department", String(3), nullable=True),
+    Column("commune", String(5), nullable=True),
+    Column("person_id", String(36), nullable=True, index=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_activity_at", UtcDateTime(), nullable=False, index=True),
+    Column("flagged_inactive_at", UtcDateTime(), nullable=True),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("subscriber_id", String(36), ForeignKey("subscribers.id"), nullable=False),
+    Column("letter", String(64), ForeignKey("letters.slug"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("requested_at", UtcDateTime(), nullable=False),
+    Column("confirmed_at", UtcDateTime(), nullable=True),
+    Column("ended_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("subscriber_id", "letter", name="uq_subscriptions_subscriber_letter"),
+    Index("ix_subscriptions_letter_status", "letter", "status"),
+)
+"""One row per subscriber and letter, whatever its history: the audience of a letter is its
+active rows; a future delivery table references ``subscriptions.id``."""
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("subscriber_id", String(36), nullable=False, index=True),
+    Column("subscription_id", String(36), nullable=False),
+    Column("letter", String(64), nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("wording", Text, nullable=False),
+    Column("wording_version", String(32), nullable=False),
+    Column("provenance", Text, nullable=False),
+)
+"""Proof of consent: each grant and withdrawal, never updated; erased with the subscriber."""
