@@ -14,6 +14,16 @@ from contracts.newsletters.letters import (
     UpdateLetterV1,
 )
 from contracts.newsletters.mails import WelcomeMailSentV1
+from contracts.newsletters.sending import (
+    BounceReportV1,
+    ControlSendV1,
+    DeliveryFailedV1,
+    GetSendProgressV1,
+    ReportBounceV1,
+    SendProgressV1,
+    SendStatus,
+    StartSendV1,
+)
 from contracts.newsletters.subscriptions import (
     AcceptedV1,
     ConfirmSubscriptionV1,
@@ -44,15 +54,19 @@ from contracts.newsletters.subscriptions import (
 
 __all__ = [
     "AcceptedV1",
+    "BounceReportV1",
     "Cadence",
     "ConfirmSubscriptionV1",
     "ConsentSource",
+    "ControlSendV1",
     "CreateLetterV1",
+    "DeliveryFailedV1",
     "DescribeUnsubscribeV1",
     "EraseSubscriberV1",
     "FlagInactiveSubscribersV1",
     "FlaggedV1",
     "GetPreferencesV1",
+    "GetSendProgressV1",
     "ImportSubscribersV1",
     "LetterReplyV1",
     "LetterSlug",
@@ -60,9 +74,13 @@ __all__ = [
     "LettersV1",
     "ListLettersV1",
     "PreferencesV1",
+    "ReportBounceV1",
     "RequestPreferencesLinkV1",
     "RequestSubscriptionV1",
     "SearchSubscribersV1",
+    "SendProgressV1",
+    "SendStatus",
+    "StartSendV1",
     "SubscriberErasureV1",
     "SubscriberProfile",
     "SubscriberV1",

@@ -6,6 +6,7 @@ from typing import Any
 
 from contracts.base import Event
 from contracts.newsletters import (
+    DeliveryFailedV1,
     SubscriptionCancelledV1,
     SubscriptionConfirmedV1,
     WelcomeMailSentV1,
@@ -15,32 +16,44 @@ from services.newsletters.domain import (
     SubscriptionConfirmed,
     WelcomeMailSent,
 )
+from services.newsletters.domain.sending import DeliveryFailed
 from services.newsletters.store.lists import LetterRepository, SubscriberRepository
 from services.newsletters.store.mails import MailRepository
 from services.newsletters.store.schema import (
     DUE,
+    address_bounces,
+    bounce_reports,
     consents,
+    issue_deliveries,
     letters,
     metadata,
     reliability,
+    sends,
     subscribers,
     subscriptions,
     transactional_mails,
 )
+from services.newsletters.store.sending import Counts, SendRepository
 from services.runtime.settings import CentreSettings
 from services.runtime.store import UnitOfWork
 
 __all__ = [
     "DUE",
+    "Counts",
     "LetterRepository",
     "MailRepository",
     "NewslettersUnitOfWork",
+    "SendRepository",
     "SubscriberRepository",
+    "address_bounces",
+    "bounce_reports",
     "consents",
     "contract_mapper",
+    "issue_deliveries",
     "letters",
     "metadata",
     "reliability",
+    "sends",
     "subscribers",
     "subscriptions",
     "transactional_mails",
@@ -80,6 +93,18 @@ def contract_mapper(centre: CentreSettings) -> Any:
                 person_id=domain_event.person_id,
                 reason=domain_event.reason,
             )
+        if isinstance(domain_event, DeliveryFailed):
+            return DeliveryFailedV1(
+                **common,
+                delivery_id=domain_event.delivery_id,
+                send_id=domain_event.send_id,
+                issue_id=domain_event.issue_id,
+                subscriber_id=domain_event.subscriber_id,
+                email=domain_event.email,
+                attempts=domain_event.attempts,
+                error=domain_event.error,
+                permanent=domain_event.permanent,
+            )
         raise TypeError(f"no contract for {type(domain_event).__name__}")
 
     return to_contract
@@ -89,8 +114,10 @@ class NewslettersUnitOfWork(UnitOfWork):
     mails: MailRepository
     letters: LetterRepository
     subscribers: SubscriberRepository
+    sends: SendRepository
 
     def _open(self) -> None:
         self.mails = MailRepository(self.session)
         self.letters = LetterRepository(self.session)
         self.subscribers = SubscriberRepository(self.session, reliability.outbox)
+        self.sends = SendRepository(self.session)
