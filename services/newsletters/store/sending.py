@@ -104,7 +104,7 @@ class SendRepository:
             )
             .on_conflict_do_nothing(index_elements=["issue_id"])
         )
-        return bool(result.rowcount)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def get(self, send_id: uuid.UUID, *, lock: bool = False) -> Send | None:
         statement = select(sends).where(sends.c.id == str(send_id))
@@ -293,7 +293,7 @@ class SendRepository:
             )
             .values(status=DeliveryState.CANCELLED.value, last_error="envoi annulé")
         )
-        return int(result.rowcount)
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def cancelled_sends_with_stale_leases(self, now: datetime) -> list[uuid.UUID]:
         """Cancelled sends some of whose deliveries a worker held when it died."""
@@ -345,7 +345,7 @@ class SendRepository:
             .values(report_id=report_id[:255], received_at=now)
             .on_conflict_do_nothing(index_elements=["report_id"])
         )
-        return bool(result.rowcount)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def bounce(
         self,
@@ -416,4 +416,4 @@ class SendRepository:
         result = await self._session.execute(
             delete(issue_deliveries).where(func.lower(issue_deliveries.c.email) == key)
         )
-        return int(result.rowcount)
+        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,196 @@
+"""What the sending engine needs around it: a pool of reused SMTP connections (aiosmtplib), the
+MIME message of a delivery, per-second limiters (aiolimiter), and a plain renderer of letters
+used until issues bring their own templates."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from email.message import EmailMessage
+
+import aiosmtplib
+from aiolimiter import AsyncLimiter
+
+from services.newsletters.domain import SubscriptionLinks
+from services.newsletters.domain.sending import (
+    Delivery,
+    OutgoingMessage,
+    Recipient,
+    Send,
+    SendRef,
+    delivery_message_key,
+)
+from services.newsletters.handlers.common import UowFactory
+from services.newsletters.mailer import Rendered, compose
+from services.newsletters.settings import NewslettersSettings
+from services.runtime.settings import CentreSettings
+
+IDLE_SECONDS = 20.0
+"""A connection idle longer than this is closed and opened again before use: servers drop idle
+clients (often after 30–300 s), and a message must not be the one that finds out."""
+
+
+class SmtpPool:
+    """Up to ``size`` SMTP connections, opened on demand and reused from message to message."""
+
+    def __init__(self, settings: NewslettersSettings, size: int) -> None:
+        self._settings = settings
+        self._idle: asyncio.Queue[tuple[aiosmtplib.SMTP, float]] = asyncio.Queue()
+        self._slots = asyncio.Semaphore(size)
+        self.opened = 0
+
+    def _client(self) -> aiosmtplib.SMTP:
+        settings = self._settings
+        return aiosmtplib.SMTP(
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            use_tls=settings.smtp_security == "tls",
+            start_tls=settings.smtp_security == "starttls",
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            timeout=settings.smtp_timeout_seconds,
+        )
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[aiosmtplib.SMTP]:
+        async with self._slots:
+            client: aiosmtplib.SMTP | None = None
+            while not self._idle.empty():
+                candidate, since = self._idle.get_nowait()
+                if candidate.is_connected and time.monotonic() - since < IDLE_SECONDS:
+                    client = candidate
+                    break
+                await _close(candidate)
+            if client is None:
+                client = self._client()
+                await client.connect()
+                self.opened += 1
+            healthy = False
+            try:
+                yield client
+                healthy = True
+            except aiosmtplib.SMTPResponseException:
+                # The server answered: the session is still usable once reset.
+                try:
+                    await client.rset()
+                    healthy = True
+                except (aiosmtplib.SMTPException, OSError):
+                    healthy = False
+                raise
+            finally:
+                if healthy and client.is_connected:
+                    self._idle.put_nowait((client, time.monotonic()))
+                else:
+                    await _close(client)
+
+    async def send(self, message: EmailMessage) -> None:
+        async with self.connection() as client:
+            await client.send_message(message)
+
+    async def close(self) -> None:
+        while not self._idle.empty():
+            client, _ = self._idle.get_nowait()
+            await _close(client)
+
+
+async def _close(client: aiosmtplib.SMTP) -> None:
+    if client.is_connected:
+        try:
+            await client.quit()
+        except (aiosmtplib.SMTPException, OSError):
+            client.close()
+
+
+def issue_composer(centre: CentreSettings) -> Callable[[Delivery, OutgoingMessage], EmailMessage]:
+    """Builds a delivery's message: multipart/alternative (text, then HTML), UTF-8 headers
+    encoded, ``From`` with the centre's name (or the letter's sender), ``Date``, a
+    ``Message-ID`` derived from the delivery's id (the same on every attempt), and the
+    renderer's headers (``List-Id``, ``List-Unsubscribe``, ``List-Unsubscribe-Post``)."""
+
+    def make(delivery: Delivery, outgoing: OutgoingMessage) -> EmailMessage:
+        recipient = delivery.recipient
+        message = compose(
+            Rendered(outgoing.subject, outgoing.text, outgoing.html),
+            sender_name=outgoing.sender_name or centre.name,
+            sender_email=outgoing.sender_email or centre.email,
+            to_name=recipient.display_name,
+            to_email=recipient.email,
+            message_id_key=delivery_message_key(delivery.id),
+        )
+        for name, value in outgoing.headers.items():
+            message[name] = value
+        return message
+
+    return make
+
+
+class Limiters:
+    """One per-second limiter per send (aiolimiter's leaky bucket), in this process. With
+    several replicas each keeps the rate on its own; the hourly budget is shared (counted in
+    the database)."""
+
+    def __init__(self) -> None:
+        self._by_send: dict[object, tuple[float, AsyncLimiter]] = {}
+
+    def __call__(self, send: Send) -> AsyncLimiter:
+        rate = send.rate_per_second
+        known = self._by_send.get(send.id)
+        if known is None or known[0] != rate:
+            limiter = AsyncLimiter(rate, 1) if rate >= 1 else AsyncLimiter(1, 1 / rate)
+            known = (rate, limiter)
+            self._by_send[send.id] = known
+        return known[1]
+
+
+class LetterRenderer:
+    """A fixed, plain French template for an issue of a letter: greeting by name, a link to the
+    archive, the unsubscribe link in view, and the RFC 2369/8058 headers. The issues' own
+    renderer (blocks, templates, inlined CSS) replaces it."""
+
+    def __init__(self, uow: UowFactory, links: SubscriptionLinks, centre: CentreSettings) -> None:
+        self._uow = uow
+        self._links = links
+        self._centre = centre
+        self._names: dict[str | None, str] = {}
+
+    async def _letter_name(self, letter: str | None) -> str:
+        if letter not in self._names:
+            name = self._centre.name
+            if letter is not None:
+                async with self._uow() as work:
+                    found = await work.letters.get(letter)
+                name = found.name if found else letter
+            self._names[letter] = name
+        return self._names[letter]
+
+    async def render(self, send: SendRef, recipient: Recipient) -> OutgoingMessage:
+        name = await self._letter_name(send.letter)
+        hello = f"Bonjour {recipient.first_name}," if recipient.first_name else "Bonjour,"
+        domain = self._centre.email.rsplit("@", 1)[-1]
+        headers: dict[str, str] = {}
+        unsubscribe = ""
+        if send.letter is not None:
+            headers["List-Id"] = f"{name} <{send.letter}.{domain}>"
+            headers |= self._links.list_unsubscribe_headers(recipient.subscriber_id, send.letter)
+            unsubscribe = self._links.unsubscribe_url(recipient.subscriber_id, send.letter)
+        archive = f"{self._centre.public_url.rstrip('/')}/lettres/archives/{send.issue_id}"
+        text = (
+            f"{hello}\n\nVoici le nouveau numéro de « {name} ».\n\nLire en ligne : {archive}\n"
+            + (f"\nSe désabonner : {unsubscribe}\n" if unsubscribe else "")
+        )
+        html = (
+            f'<!doctype html><html lang="fr"><body><p>{_escape(hello)}</p>'
+            f"<p>Voici le nouveau numéro de « {_escape(name)} ».</p>"
+            f'<p><a href="{_escape(archive)}">Lire en ligne</a></p>'
+            + (f'<p><a href="{_escape(unsubscribe)}">Se désabonner</a></p>' if unsubscribe else "")
+            + "</body></html>"
+        )
+        return OutgoingMessage(subject=name, html=html, text=text, headers=headers)
+
+
+def _escape(value: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(value))
