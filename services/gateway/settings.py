@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from services.runtime.settings import ServiceSettings
@@ -31,4 +31,10 @@ class GatewaySettings(ServiceSettings):
         default=300,
         gt=0,
         description="How long to wait for members to write an export file (RPC timeout).",
+    )
+    bounce_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Shared secret the mail server sends (header X-Reso-Bounce-Secret) when it "
+        "POSTs a delivery status notification to /api/v1/newsletters/bounces; unset: the "
+        "route answers 404.",
     )

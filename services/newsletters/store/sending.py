@@ -319,7 +319,7 @@ class SendRepository:
             .where(issue_deliveries.c.send_id == str(send_id))
             .where(issue_deliveries.c.sent_at >= now - timedelta(minutes=1))
         )
-        return Counts({status: int(n) for status, n in rows.tuples()}, int(recent or 0))
+        return Counts({status: int(n) for status, n in rows}, int(recent or 0))
 
     async def unsettled(self, send_id: uuid.UUID) -> int:
         return int(
