@@ -5,6 +5,9 @@ bounces suppress an address."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -328,3 +331,29 @@ class TestBounces:
             str(m["To"].addresses[0].addr_spec) for m in sink_messages(mail_sink.directory)
         ]
         assert delivered == [fine.email]
+
+
+class TestSendCommand:
+    async def test_reso_newsletters_send_follows_the_send_to_the_end_on_one_line(
+        self, database, nats_server, mail_sink
+    ):
+        people = recipients(12)
+        url = database("newsletters")
+        app = build_newsletters(
+            _settings(url, nats_server.url, mail_sink.port), audience=_audience(people)
+        )
+        async with running(app):
+            env = {k: v for k, v in os.environ.items() if not k.startswith("RESO_")}
+            env["RESO_NATS_URL"] = nats_server.url
+            issue = str(uuid.uuid4())
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "services.cli", "newsletters", "send", issue,
+                "--letter", "la-minute-pop", env=env,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            )  # fmt: skip
+            output, _ = await asyncio.wait_for(process.communicate(), 60)
+        text = output.decode()
+        assert process.returncode == 0, text
+        last = text.strip().split("\r")[-1]
+        assert "100.0% done: 12 sent, 0 failed, 0 cancelled, 0 pending" in last
+        assert len(sink_messages(mail_sink.directory)) == 12
