@@ -119,6 +119,9 @@ def issue_composer(centre: CentreSettings) -> Callable[[Delivery, OutgoingMessag
             to_email=recipient.email,
             message_id_key=delivery_message_key(delivery.id),
         )
+        # Lines up to RFC 5322's limit (998): with the default 78, the long unsubscribe URLs
+        # would be folded into RFC 2047 encoded words, which mail clients do not read as URLs.
+        message.policy = message.policy.clone(max_line_length=998)
         for name, value in outgoing.headers.items():
             message[name] = value
         return message
