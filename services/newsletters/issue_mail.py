@@ -71,7 +71,7 @@ class SmtpPool:
             try:
                 yield client
                 healthy = True
-            except aiosmtplib.SMTPResponseException:
+            except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused):
                 # The server answered: the session is still usable once reset.
                 try:
                     await client.rset()

@@ -21,19 +21,16 @@ from contracts.members import ImportReportV1
 from contracts.newsletters import (
     AcceptedV1,
     BounceReportV1,
-    ControlSendV1,
-    GetSendProgressV1,
-    ReportBounceV1,
-    SendProgressV1,
-    StartSendV1,
     Cadence,
     ConfirmSubscriptionV1,
+    ControlSendV1,
     CreateLetterV1,
     DescribeUnsubscribeV1,
     EraseSubscriberV1,
     FlaggedV1,
     FlagInactiveSubscribersV1,
     GetPreferencesV1,
+    GetSendProgressV1,
     ImportSubscribersV1,
     LetterReplyV1,
     LetterSlug,
@@ -41,9 +38,12 @@ from contracts.newsletters import (
     LetterV1,
     ListLettersV1,
     PreferencesV1,
+    ReportBounceV1,
     RequestPreferencesLinkV1,
     RequestSubscriptionV1,
     SearchSubscribersV1,
+    SendProgressV1,
+    StartSendV1,
     SubscriberErasureV1,
     SubscriberProfile,
     SubscribersPageV1,
@@ -406,9 +406,7 @@ async def cancel_send(send_id: uuid.UUID, rpc: Rpc, staff: Staff) -> SendProgres
     "/bounces",
     response_model=BounceReportV1,
     summary="A delivery status notification (mail server)",
-    openapi_extra={
-        "requestBody": {"content": {"message/rfc822": {"schema": {"type": "string"}}}}
-    },
+    openapi_extra={"requestBody": {"content": {"message/rfc822": {"schema": {"type": "string"}}}}},
 )
 async def report_bounce(request: Request, rpc: Rpc) -> BounceReportV1:
     """The mail server POSTs a DSN (RFC 3464) as it received it, with the shared secret in
