@@ -11,6 +11,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ from tests.support.services import (
     wait_until,
 )
 
+NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 SECRET = "reso-tests-newsletters-secret-0123456789"
 BOUNCE_SECRET = "secret-partage-du-serveur-de-mail"
 
@@ -357,3 +359,35 @@ class TestSendCommand:
         last = text.strip().split("\r")[-1]
         assert "100.0% done: 12 sent, 0 failed, 0 cancelled, 0 pending" in last
         assert len(sink_messages(mail_sink.directory)) == 12
+
+
+class TestErasure:
+    async def test_erasing_an_address_leaves_no_delivery_nor_bounce_of_it(self, database):
+        from sqlalchemy import func, select
+
+        from contracts.newsletters import EraseSubscriberV1
+        from services.newsletters.handlers import erase_subscriber
+        from services.newsletters.handlers.sending import report_bounce
+        from services.newsletters.store import address_bounces, issue_deliveries
+        from services.runtime.migrations import upgrade
+
+        url = database("newsletters")
+        await upgrade("newsletters", url)
+        erased, kept = recipients(2)
+        async with newsletters_db(url) as uow:
+            await freeze(uow, [erased, kept])
+            await report_bounce(dsn(erased.email, hard=False), uow, soft_threshold=3, now=NOW)
+            await erase_subscriber(EraseSubscriberV1(email=erased.email, by="dpo@crpv.org"), uow)
+            async with uow() as work:
+                left = await work.session.scalar(
+                    select(func.count())
+                    .select_from(issue_deliveries)
+                    .where(func.lower(issue_deliveries.c.email) == erased.email.lower())
+                )
+                bounces = await work.session.scalar(
+                    select(func.count()).select_from(address_bounces)
+                )
+                others = await work.session.scalar(
+                    select(func.count()).select_from(issue_deliveries)
+                )
+        assert (left, bounces, others) == (0, 0, 1)
