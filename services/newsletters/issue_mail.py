@@ -158,10 +158,19 @@ def issue_composer(centre: CentreSettings) -> Callable[[Delivery, OutgoingMessag
             policies=ISSUE_POLICIES,
         )
         for name, value in outgoing.headers.items():
-            message[name] = value
+            if _plain(name, value):
+                message.set_raw(name, value)  # ASCII on one line: nothing to parse or fold
+            else:
+                message[name] = value
         return message
 
     return make
+
+
+def _plain(name: str, value: str) -> bool:
+    return (
+        value.isascii() and "\r" not in value and "\n" not in value and len(name) + len(value) < 996
+    )
 
 
 class Limiters:
