@@ -91,6 +91,13 @@ class ServiceSettings(BaseSettings):
     outbox_retention_days: float = Field(
         default=7, gt=0, description="Published outbox rows (personal data) are deleted after."
     )
+    http_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Port of the process's probe endpoints (/healthz, /readyz) on every "
+        "interface; unset, none is opened. The gateway serves them on its own port.",
+    )
     nats: NatsSettings = Field(default_factory=NatsSettings)
     centre: CentreSettings = Field(default_factory=CentreSettings)
     log: LogSettings = Field(default_factory=LogSettings)
