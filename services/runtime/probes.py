@@ -1,4 +1,5 @@
-"""The HTTP endpoints a service process opens for Kubernetes: ``/healthz`` and ``/readyz``.
+"""The HTTP endpoints a service process opens for Kubernetes and Prometheus: ``/healthz``,
+``/readyz`` and ``/metrics``.
 
 The four services speak only NATS, so a probe cannot ask them over HTTP unless they open a port
 of their own. An RPC health check (``rpc.<service>.health.check.v1``) is answered by whichever
@@ -8,6 +9,7 @@ server answers for the process it runs in, with the process's own engine and bro
 - ``GET /healthz``: the process and its event loop answer (used as the startup probe).
 - ``GET /readyz``: the database answers a ``SELECT 1`` and the NATS connection is up; 503
   otherwise, and from the moment the service starts stopping.
+- ``GET /metrics``: :mod:`services.runtime.metrics`.
 
 It is opened only when ``RESO_<SERVICE>_HTTP_PORT`` is set (the Kubernetes manifests set it);
 ``reso up`` and the tests run without it.
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 
 import uvicorn
 from faststream.nats import NatsBroker
@@ -29,6 +31,7 @@ from starlette.routing import Route
 
 from services.runtime.health import check
 from services.runtime.logging import get_logger
+from services.runtime.metrics import metrics_endpoint
 
 log = get_logger("reso.probes")
 
@@ -42,7 +45,12 @@ class _Server(uvicorn.Server):
 
 
 def probe_app(
-    service: str, engine: AsyncEngine, broker: NatsBroker, *, stopping: Callable[[], bool]
+    service: str,
+    engine: AsyncEngine,
+    broker: NatsBroker,
+    *,
+    stopping: Callable[[], bool],
+    refresh_metrics: Callable[[], Awaitable[None]] | None = None,
 ) -> Starlette:
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -55,7 +63,18 @@ def probe_app(
             {"ready": reply.ready, "checks": reply.checks}, 200 if reply.ready else 503
         )
 
-    return Starlette(routes=[Route("/healthz", healthz), Route("/readyz", readyz)])
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint(refresh_metrics)),
+        ]
+    )
+
+
+def metrics_app() -> Starlette:
+    """Only ``/metrics``: the gateway's second port (its probes are on its public port)."""
+    return Starlette(routes=[Route("/metrics", metrics_endpoint())])
 
 
 class ProbeServer:

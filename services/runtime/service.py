@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from services.runtime.bus import Bus, provision_streams
 from services.runtime.db import create_engine, session_factory
 from services.runtime.logging import get_logger
+from services.runtime.metrics import set_outbox
 from services.runtime.migrations import upgrade
 from services.runtime.outbox import OutboxRelay
 from services.runtime.probes import ProbeServer, probe_app
@@ -104,7 +105,13 @@ class ServiceApp:
         self._closing = False
         if self.settings.http_port is not None and self.probes is None:
             self.probes = ProbeServer(
-                probe_app(self.name, self.engine, self.bus.broker, stopping=self._is_closing),
+                probe_app(
+                    self.name,
+                    self.engine,
+                    self.bus.broker,
+                    stopping=self._is_closing,
+                    refresh_metrics=self._measure_outbox,
+                ),
                 host="0.0.0.0",  # the kubelet probes the pod on its own address
                 port=self.settings.http_port,
             )
@@ -122,6 +129,9 @@ class ServiceApp:
 
     def _is_closing(self) -> bool:
         return self._closing
+
+    async def _measure_outbox(self) -> None:
+        set_outbox(self.name, *await self.relay.backlog())
 
     async def stop(self) -> None:
         """Stop taking work, finish what is in flight, flush the outbox, close connections.

@@ -95,8 +95,9 @@ class ServiceSettings(BaseSettings):
         default=None,
         ge=0,
         le=65535,
-        description="Port of the process's probe endpoints (/healthz, /readyz) on every "
-        "interface; unset, none is opened. The gateway serves them on its own port.",
+        description="Port of the process's own endpoints on every interface: /healthz, "
+        "/readyz and /metrics (the gateway: /metrics only, its probes are on its HTTP port). "
+        "Unset: none is opened.",
     )
     nats: NatsSettings = Field(default_factory=NatsSettings)
     centre: CentreSettings = Field(default_factory=CentreSettings)
