@@ -309,8 +309,7 @@ class TestEnvironment:
             _, required, _ = variables_of(settings_class(service))
             needed = required | SHARED_NEEDED | NEEDED_IN_PRODUCTION.get(service, set())
             needed.add(f"RESO_{service.upper()}_DATABASE_URL")
-            if service != "gateway":
-                needed.add(f"RESO_{service.upper()}_HTTP_PORT")
+            needed.add(f"RESO_{service.upper()}_HTTP_PORT")
             main = pod_spec(named(objects, "Deployment", service))["containers"][0]
             missing = needed - set(environment(main, objects))
             assert not missing, f"{service}: {sorted(missing)}"
@@ -496,13 +495,38 @@ class TestNetworkPolicies:
         for policy in of_kind(objects, "NetworkPolicy"):
             for rule in policy["spec"].get("ingress", []):
                 peers = rule.get("from", [])
-                if not peers or any("podSelector" not in peer for peer in peers):
-                    open_to_outside.add(policy["metadata"]["name"])
-                    assert policy["spec"]["podSelector"]["matchLabels"] == {
-                        "app.kubernetes.io/name": "gateway"
-                    }
-                    assert [port["port"] for port in rule["ports"]] == [8000]
-        assert open_to_outside == {"gateway-ingress"}
+                if peers and all(set(peer) == {"podSelector"} for peer in peers):
+                    continue  # from pods of this namespace
+                name = policy["metadata"]["name"]
+                open_to_outside.add(name)
+                ports = [port["port"] for port in rule["ports"]]
+                if name == "metrics-scraping":  # Prometheus, from its namespace, /metrics only
+                    assert peers == [
+                        {
+                            "namespaceSelector": {
+                                "matchLabels": {"kubernetes.io/metadata.name": "monitoring"}
+                            }
+                        }
+                    ]
+                    assert ports == [8080]
+                    continue
+                selector = policy["spec"]["podSelector"]["matchLabels"]
+                assert selector == {"app.kubernetes.io/name": "gateway"}, name
+                assert ports == [8000], name
+        assert open_to_outside == {"gateway-ingress", "metrics-scraping"}
+
+    def test_metrics_are_scraped_on_a_port_that_is_not_public(self, overlay: str) -> None:
+        objects = render(overlay)
+        for service in SERVICE_NAMES:
+            template = named(objects, "Deployment", service)["spec"]["template"]
+            annotations = template["metadata"]["annotations"]
+            assert template["metadata"]["labels"]["reso/metrics"] == "scrape"
+            [main] = template["spec"]["containers"]
+            env = {item["name"]: item.get("value") for item in main["env"]}
+            assert env[f"RESO_{service.upper()}_HTTP_PORT"] == annotations["prometheus.io/port"]
+            assert annotations["prometheus.io/path"] == "/metrics"
+        service = named(objects, "Service", "gateway")
+        assert [port["targetPort"] for port in service["spec"]["ports"]] == ["http"]
 
     def test_every_pod_may_resolve_names(self, overlay: str) -> None:
         objects = render(overlay)
