@@ -432,6 +432,25 @@ class TestNats:
         assert routes == ["nats-0", "nats-1", "nats-2"]
         assert nats["spec"]["serviceName"] == "nats-headless"
 
+    def test_nats_server_accepts_the_configuration(
+        self, overlay: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        config = next(
+            data["nats.conf"]
+            for name, data in config_maps(render(overlay)).items()
+            if name.startswith("nats-config")
+        )
+        (tmp_path / "nats.conf").write_text(config)
+        monkeypatch.setenv("SERVER_NAME", "nats-0")  # from the pod's name in the StatefulSet
+        checked = subprocess.run(
+            [str(Path(sys.executable).parent / "nats-server"), "-t", "-c", "nats.conf"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )
+        assert checked.returncode == 0, checked.stderr
+        assert "is valid" in checked.stderr + checked.stdout
+
     def test_a_job_provisions_the_streams_with_three_replicas(self, overlay: str) -> None:
         objects = render(overlay)
         job = named(objects, "Job", "provision-streams")
