@@ -8,6 +8,7 @@ import contextlib
 from services.newsletters import bus as newsletters_bus
 from services.newsletters import handlers
 from services.newsletters.mailer import Mailer, Send, SmtpSender, Templates
+from services.newsletters.metrics import measure_mails
 from services.newsletters.settings import NewslettersSettings
 from services.newsletters.store import NewslettersUnitOfWork, contract_mapper, reliability
 from services.runtime.health import register_health
@@ -42,7 +43,13 @@ def build_app(settings: NewslettersSettings, *, send: Send | None = None) -> Ser
     newsletters_bus.register(base.bus, uow)
     register_health(base.bus, base.engine)
     return ServiceApp(
-        "newsletters", settings, base.engine, base.bus, base.relay, workers=[mail_sender]
+        "newsletters",
+        settings,
+        base.engine,
+        base.bus,
+        base.relay,
+        workers=[mail_sender],
+        gauges=[lambda: measure_mails(base.engine)],
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -90,6 +90,8 @@ class ServiceApp:
     bus: Bus
     relay: OutboxRelay
     workers: list[Worker] = field(default_factory=list)
+    gauges: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """Set gauges from the database at each scrape of /metrics (the outbox's are always set)."""
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     probes: ProbeServer | None = None
@@ -110,7 +112,7 @@ class ServiceApp:
                     self.engine,
                     self.bus.broker,
                     stopping=self._is_closing,
-                    refresh_metrics=self._measure_outbox,
+                    refresh_metrics=self._refresh_gauges,
                 ),
                 host="0.0.0.0",  # the kubelet probes the pod on its own address
                 port=self.settings.http_port,
@@ -130,8 +132,10 @@ class ServiceApp:
     def _is_closing(self) -> bool:
         return self._closing
 
-    async def _measure_outbox(self) -> None:
+    async def _refresh_gauges(self) -> None:
         set_outbox(self.name, *await self.relay.backlog())
+        for refresh in self.gauges:
+            await refresh()
 
     async def stop(self) -> None:
         """Stop taking work, finish what is in flight, flush the outbox, close connections.

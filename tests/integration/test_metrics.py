@@ -17,6 +17,7 @@ from services.newsletters.app import build_app as build_newsletters
 from services.runtime.bus import Bus
 from services.runtime.rpc import RpcClient
 from tests.support.factories import unique_email
+from tests.support.infra import free_port
 from tests.support.services import (
     CENTRE,
     gateway,
@@ -30,6 +31,18 @@ from tests.support.services import (
 )
 
 REGISTERED = "reso.members.member.registered.v1"
+
+
+def _registered(email: str) -> MemberRegisteredV1:
+    return MemberRegisteredV1(
+        event_id=uuid.uuid4(),
+        producer="members",
+        centre=CENTRE.slug,
+        person_id=uuid.uuid4(),
+        first_name="Awa",
+        last_name="Diallo",
+        email=email,
+    )
 
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -103,15 +116,7 @@ class TestServiceMetrics:
                 await connection.jetstream().publish(
                     REGISTERED, b'{"email": "pas-une-adresse"}', headers={"Nats-Msg-Id": "bad"}
                 )
-                good = MemberRegisteredV1(
-                    event_id=uuid.uuid4(),
-                    producer="members",
-                    centre=CENTRE.slug,
-                    person_id=uuid.uuid4(),
-                    first_name="Awa",
-                    last_name="Diallo",
-                    email=unique_email(),
-                )
+                good = _registered(unique_email())
                 await connection.jetstream().publish(
                     REGISTERED, good.model_dump_json().encode(), headers={"Nats-Msg-Id": "good"}
                 )
@@ -139,6 +144,43 @@ class TestServiceMetrics:
         assert value(samples, "reso_messages_handled_total", kind="event", **labels) == (
             value(before, "reso_messages_handled_total", kind="event", **labels) + 1
         )
+
+
+class TestMailSenderMetrics:
+    async def test_mails_waiting_for_an_unreachable_smtp_server_show_as_due(
+        self, database, nats_server
+    ) -> None:
+        # Nothing listens on the SMTP port: the welcome mail stays due.
+        settings = newsletters_settings(database("newsletters"), nats_server.url, free_port())
+        settings.http_port = 0
+        app = build_newsletters(settings)
+        async with running(app):
+            assert app.probes is not None
+            port = app.probes.port
+            samples = await scrape(port)
+            assert value(samples, "reso_newsletters_mails_due", status="pending") == 0
+            assert value(samples, "reso_newsletters_oldest_due_seconds") == 0
+            connection = await nats.connect(nats_server.url)
+            try:
+                event = _registered(unique_email("attente"))
+                await connection.jetstream().publish(
+                    REGISTERED,
+                    event.model_dump_json().encode(),
+                    headers={"Nats-Msg-Id": str(event.event_id)},
+                )
+            finally:
+                await connection.close()
+
+            async def due() -> Samples:
+                samples = await scrape(port)
+                waiting = sum(
+                    value(samples, "reso_newsletters_mails_due", status=status)
+                    for status in ("pending", "sending")
+                )
+                return samples if waiting == 1 else {}
+
+            samples = await wait_until(due)
+        assert value(samples, "reso_newsletters_oldest_due_seconds") >= 0
 
 
 class TestGatewayMetrics:
