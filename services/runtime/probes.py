@@ -103,6 +103,10 @@ class ProbeServer:
             raise OSError(f"cannot listen on port {self._server.config.port}") from None
 
     @property
+    def listening(self) -> bool:
+        return bool(self._server.started)
+
+    @property
     def port(self) -> int:
         """The port listened on (the one picked by the system when 0 was asked)."""
         sockets = self._server.servers[0].sockets

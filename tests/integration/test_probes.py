@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 
 import httpx
+import pytest
 
 from services.members.app import build_app as build_members
 from services.runtime.migrations import upgrade
 from services.runtime.nats_server import EmbeddedNats
+from services.runtime.probes import ProbeServer, metrics_app
 from tests.support.infra import free_port
 from tests.support.services import members_settings, running, wait_until
 
@@ -56,7 +59,7 @@ class TestProbeEndpoints:
         app = build_members(settings)
         starting = asyncio.create_task(app.start())
         try:
-            await wait_until(lambda: app.probes is not None and app.probes._server.started)
+            await wait_until(lambda: app.probes is not None and app.probes.listening)
             assert app.probes is not None
             port = app.probes.port
             assert (await _get(port, "/healthz")).status_code == 200
@@ -70,6 +73,14 @@ class TestProbeEndpoints:
             assert app.probes is not None
             await app.probes.stop()
             await app.engine.dispose()
+
+    async def test_a_port_already_taken_stops_the_start_with_a_clear_error(self) -> None:
+        with socket.socket() as taken:
+            taken.bind(("0.0.0.0", 0))
+            taken.listen()
+            server = ProbeServer(metrics_app(), host="0.0.0.0", port=taken.getsockname()[1])
+            with pytest.raises(OSError, match="cannot listen on port"):
+                await server.start()
 
     async def test_without_a_port_no_endpoint_is_opened(
         self, database, nats_server: EmbeddedNats
