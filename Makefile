@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit integration e2e bench docs install clean
+.PHONY: run test lint typecheck unit integration e2e bench docs install clean k8s
 
 # Create the virtualenv and install the pinned project (re-done when pyproject.toml changes).
 $(STAMP): pyproject.toml
@@ -40,6 +40,11 @@ integration: $(STAMP)
 
 e2e: $(STAMP)
 	$(BIN)/python -m pytest tests/e2e
+
+## Render every overlay of deploy/k8s and validate it (kubectl and kubernetes-validate from the
+## dev extras; also part of `make test`, in tests/unit/test_deploy.py).
+k8s: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit/test_deploy.py
 
 ## Benchmarks: print `name: value unit (baseline value, ratio r)` lines.
 bench: $(STAMP)

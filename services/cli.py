@@ -107,6 +107,39 @@ def cmd_provision(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dead_letters_list(args: argparse.Namespace) -> int:
+    from services.runtime.dead_letters import list_dead_letters
+    from services.runtime.settings import NatsSettings
+
+    stored = asyncio.run(list_dead_letters(NatsSettings(), service=args.service, limit=args.limit))
+    for item in stored:
+        letter = item.letter
+        print(
+            f"{item.sequence}\t{letter.dead_lettered_at.isoformat(timespec='seconds')}"
+            f"\t{letter.service}\t{letter.subject}\t{letter.delivered}\t{letter.reason}"
+        )
+        if args.payload:
+            print(f"\t{letter.original_payload}")
+    print(f"{len(stored)} dead letter(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_dead_letters_replay(args: argparse.Namespace) -> int:
+    from services.runtime.dead_letters import replay_dead_letter
+    from services.runtime.settings import NatsSettings
+
+    failed = 0
+    for sequence in args.sequences:
+        try:
+            letter = asyncio.run(replay_dead_letter(NatsSettings(), sequence))
+        except LookupError as error:
+            print(f"{sequence}: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{sequence}: replayed on {letter.subject} (was dead-lettered by {letter.service})")
+    return 1 if failed else 0
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
     import os
 
@@ -251,6 +284,19 @@ def parser() -> argparse.ArgumentParser:
         func=cmd_provision
     )
     commands.add_parser("seed", help="load demo data").set_defaults(func=cmd_seed)
+
+    dead = commands.add_parser("dead-letters", help="messages a consumer gave up on (DLQ)")
+    dead_commands = dead.add_subparsers(dest="dead_letters_command", required=True)
+    listing = dead_commands.add_parser("list", help="sequence, date, service, subject, reason")
+    listing.add_argument("--service", choices=SERVICE_NAMES, help="only this consumer's")
+    listing.add_argument("--limit", type=int, default=100)
+    listing.add_argument("--payload", action="store_true", help="also print each payload")
+    listing.set_defaults(func=cmd_dead_letters_list)
+    replay = dead_commands.add_parser(
+        "replay", help="publish letters again on their original subject, then delete them"
+    )
+    replay.add_argument("sequences", nargs="+", type=int, metavar="SEQUENCE")
+    replay.set_defaults(func=cmd_dead_letters_replay)
 
     members = commands.add_parser("members", help="members' register")
     members_commands = members.add_subparsers(dest="members_command", required=True)

@@ -12,6 +12,7 @@ from services.newsletters import bus as newsletters_bus
 from services.newsletters import handlers
 from services.newsletters.domain import LinkDurations, SubscriptionLinks
 from services.newsletters.mailer import Mailer, Send, SmtpSender, Templates
+from services.newsletters.metrics import measure_mails
 from services.newsletters.settings import NewslettersSettings
 from services.newsletters.store import NewslettersUnitOfWork, contract_mapper, reliability
 from services.runtime.health import register_health
@@ -73,6 +74,7 @@ def build_app(
         base.bus,
         base.relay,
         workers=[mail_sender, subscribers_review],
+        gauges=[lambda: measure_mails(base.engine)],
     )
 
 

@@ -91,6 +91,14 @@ class ServiceSettings(BaseSettings):
     outbox_retention_days: float = Field(
         default=7, gt=0, description="Published outbox rows (personal data) are deleted after."
     )
+    http_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Port of the process's own endpoints on every interface: /healthz, "
+        "/readyz and /metrics (the gateway: /metrics only, its probes are on its HTTP port). "
+        "Unset: none is opened.",
+    )
     nats: NatsSettings = Field(default_factory=NatsSettings)
     centre: CentreSettings = Field(default_factory=CentreSettings)
     log: LogSettings = Field(default_factory=LogSettings)
