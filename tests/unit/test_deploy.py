@@ -252,8 +252,11 @@ def variables_of(cls: type[BaseSettings]) -> tuple[set[str], set[str], dict[str,
 
 
 NEEDED_IN_PRODUCTION = {
-    "members": {"RESO_MEMBERS_SECRET_KEY"},  # personal links must survive a restart
+    # links mailed to people must survive a restart and work on every replica
+    "members": {"RESO_MEMBERS_SECRET_KEY"},
+    "events": {"RESO_EVENTS_SECRET_KEY"},
     "newsletters": {
+        "RESO_NEWSLETTERS_SECRET_KEY",
         "RESO_NEWSLETTERS_SMTP_HOST",
         "RESO_NEWSLETTERS_SMTP_PORT",
         "RESO_NEWSLETTERS_SMTP_SECURITY",
