@@ -298,7 +298,7 @@ def editorial_html(markdown: str) -> Markup:
         link_rel="noopener noreferrer",
         attribute_filter=_absolute_only,
     )
-    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+    return Markup(clean)
 
 
 _LINK = re.compile(r'<a [^>]*?href="([^"]+)"[^>]*>(.*?)</a>', re.DOTALL)
@@ -355,7 +355,9 @@ def _data_view(item: Mapping[str, Any]) -> dict[str, Any]:
     return {**item, "published": paris_date(published)}
 
 
-def _blocks_view(blocks: Iterable[Mapping[str, Any]], content: BlockContent) -> list[dict[str, Any]]:
+def _blocks_view(
+    blocks: Iterable[Mapping[str, Any]], content: BlockContent
+) -> list[dict[str, Any]]:
     views: list[dict[str, Any]] = []
     for block in blocks:
         kind = block["type"]
@@ -371,7 +373,9 @@ def _blocks_view(blocks: Iterable[Mapping[str, Any]], content: BlockContent) -> 
             items = [_event_view(e) for e in content.events[: block["limit"]]]
             views.append({**block, "items": items})
         elif kind == "data":
-            views.append({**block, "items": [_data_view(d) for d in content.data[: block["limit"]]]})
+            views.append(
+                {**block, "items": [_data_view(d) for d in content.data[: block["limit"]]]}
+            )
         elif kind == "publications":
             views.append(dict(block))
     return views
