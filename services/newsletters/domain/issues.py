@@ -418,7 +418,7 @@ def render_issue(
         "blocks": _blocks_view(issue.blocks, content),
         "personal": personal,
         "archive_url": archive_url(public, letter.slug, issue.number),
-        "subscribe_url": f"{public}/lettres",
+        "letter_archive_url": f"{public}/lettres/{letter.slug}/numeros",
         "preferences_request_url": f"{public}{PATHS['preferences']}",
     }
     env = _environment()
