@@ -191,10 +191,11 @@ async def _content(
     return await live_content(work, issue, letter, now)
 
 
-def _sample(email: str, letter: str, first_name: str | None) -> Recipient:
+def _sample(issue: Issue, email: str, first_name: str | None) -> Recipient:
     """A recipient who is no subscriber: their personal links lead nowhere (the pages answer
-    as for any unknown link)."""
-    return Recipient(uuid.uuid4(), email, first_name, None, uuid.uuid4(), letter)
+    as for any unknown link). The same for an issue and address, so previews are stable."""
+    sample = uuid.uuid5(issue.id, email.casefold())
+    return Recipient(sample, email, first_name, None, sample, issue.letter)
 
 
 async def preview_issue(
@@ -209,7 +210,7 @@ async def preview_issue(
         letter = await _letter(work, issue.letter)
         content = await _content(work, issue, letter, now)
         size = len(await issue_audience(work, issue))
-    sample = _sample("destinataire@exemple.fr", letter.slug, SAMPLE_FIRST_NAME)
+    sample = _sample(issue, "destinataire@exemple.fr", SAMPLE_FIRST_NAME)
     message = render_issue(issue, letter, sample, links, centre, content=content)
     return IssuePreviewV1(
         subject_line=message.subject, html=message.html, text=message.text, audience_size=size
@@ -231,7 +232,7 @@ async def send_test_issue(
         content = await _content(work, issue, letter, now)
         for address in addresses:
             message = render_issue(
-                issue, letter, _sample(address, letter.slug, None), links, centre, content=content
+                issue, letter, _sample(issue, address, None), links, centre, content=content
             )
             await work.mails.add(
                 TransactionalMail(
