@@ -20,6 +20,7 @@ from contracts.newsletters.issues import (
     IssueReplyV1,
     IssueStatus,
     IssuesV1,
+    IssueTestSentV1,
     IssueV1,
     ListArchiveV1,
     ListIssuesV1,
@@ -28,7 +29,6 @@ from contracts.newsletters.issues import (
     PublicationsBlock,
     ScheduleIssueV1,
     SendTestIssueV1,
-    TestSentV1,
     UpdateIssueV1,
 )
 from contracts.newsletters.letters import (
@@ -97,6 +97,7 @@ __all__ = [
     "IssuePreviewV1",
     "IssueReplyV1",
     "IssueStatus",
+    "IssueTestSentV1",
     "IssueV1",
     "IssuesV1",
     "LetterReplyV1",
@@ -124,7 +125,6 @@ __all__ = [
     "SubscriptionConfirmedV1",
     "SubscriptionStatus",
     "SubscriptionV1",
-    "TestSentV1",
     "UnsubscribeTargetV1",
     "UnsubscribeV1",
     "UpdateIssueV1",

@@ -211,7 +211,7 @@ class SendTestIssueV1(Command):
     by: str
 
 
-class TestSentV1(Reply):
+class IssueTestSentV1(Reply):
     subject: ClassVar[str] = "rpc.newsletters.issue.test.v1"
 
     queued: int

@@ -45,6 +45,7 @@ from contracts.newsletters import (
     IssuePreviewV1,
     IssueReplyV1,
     IssuesV1,
+    IssueTestSentV1,
     LetterReplyV1,
     LettersV1,
     ListArchiveV1,
@@ -62,7 +63,6 @@ from contracts.newsletters import (
     SubscribersPageV1,
     SubscriptionCancelledV1,
     SubscriptionConfirmedV1,
-    TestSentV1,
     UnsubscribeTargetV1,
     UnsubscribeV1,
     UpdateIssueV1,
@@ -315,7 +315,7 @@ def _register_issues(
         return await handlers.preview_issue(query, uow, links, centre, clock())
 
     @bus.rpc(SendTestIssueV1.subject, description=SendTestIssueV1.__doc__)
-    async def send_test_issue(command: SendTestIssueV1) -> TestSentV1:
+    async def send_test_issue(command: SendTestIssueV1) -> IssueTestSentV1:
         return await handlers.send_test_issue(command, uow, links, centre, clock())
 
     @bus.rpc(ScheduleIssueV1.subject, description=ScheduleIssueV1.__doc__)

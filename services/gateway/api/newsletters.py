@@ -40,6 +40,7 @@ from contracts.newsletters import (
     IssuePreviewV1,
     IssueReplyV1,
     IssuesV1,
+    IssueTestSentV1,
     IssueV1,
     LetterReplyV1,
     LetterSlug,
@@ -59,7 +60,6 @@ from contracts.newsletters import (
     SubscriberProfile,
     SubscribersPageV1,
     SubscriptionStatus,
-    TestSentV1,
     UnsubscribeTargetV1,
     UnsubscribeV1,
     UpdateIssueV1,
@@ -464,15 +464,15 @@ async def preview_issue_page(issue_id: uuid.UUID, rpc: Rpc, _staff: Staff) -> HT
 @router.post(
     "/issues/{issue_id}/test",
     status_code=202,
-    response_model=TestSentV1,
+    response_model=IssueTestSentV1,
     summary="Send an issue to test addresses (staff)",
 )
 async def send_test_issue(
     issue_id: uuid.UUID, body: TestRecipients, rpc: Rpc, staff: Staff
-) -> TestSentV1:
+) -> IssueTestSentV1:
     """Subject prefixed « [TEST] »; sent through the transactional mail path within seconds."""
     command = SendTestIssueV1(issue_id=issue_id, recipients=body.recipients, by=staff.email)
-    return await rpc.call(command, TestSentV1)
+    return await rpc.call(command, IssueTestSentV1)
 
 
 @router.post(

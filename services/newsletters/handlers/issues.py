@@ -31,13 +31,13 @@ from contracts.newsletters import (
     IssueReplyV1,
     IssueStatus,
     IssuesV1,
+    IssueTestSentV1,
     IssueV1,
     ListArchiveV1,
     ListIssuesV1,
     PreviewIssueV1,
     ScheduleIssueV1,
     SendTestIssueV1,
-    TestSentV1,
     UpdateIssueV1,
 )
 from reference.territory import territories
@@ -223,7 +223,7 @@ async def send_test_issue(
     links: SubscriptionLinks,
     centre: CentreSettings,
     now: datetime,
-) -> TestSentV1:
+) -> IssueTestSentV1:
     """Owe each address the issue as a transactional mail, subject prefixed « [TEST] »."""
     addresses = list(dict.fromkeys(str(a).strip() for a in command.recipients))
     async with uow() as work:
@@ -253,7 +253,7 @@ async def send_test_issue(
             )
         await work.commit()
     log.info("issue test sent", issue=str(issue.id), recipients=len(addresses), by=command.by)
-    return TestSentV1(queued=len(addresses))
+    return IssueTestSentV1(queued=len(addresses))
 
 
 def paris_to_utc(at: datetime) -> datetime:
