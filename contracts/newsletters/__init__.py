@@ -28,6 +28,7 @@ from contracts.newsletters.issues import (
     PublicationItem,
     PublicationsBlock,
     ScheduleIssueV1,
+    SendIssueNowV1,
     SendTestIssueV1,
     UpdateIssueV1,
 )
@@ -115,6 +116,7 @@ __all__ = [
     "RequestSubscriptionV1",
     "ScheduleIssueV1",
     "SearchSubscribersV1",
+    "SendIssueNowV1",
     "SendTestIssueV1",
     "SubscriberErasureV1",
     "SubscriberProfile",

@@ -228,6 +228,16 @@ class ScheduleIssueV1(Command):
     by: str
 
 
+class SendIssueNowV1(Command):
+    """Staff send a draft or scheduled issue now: its coming events and new data are frozen,
+    it moves to ``sending`` and the sending engine freezes its audience."""
+
+    subject: ClassVar[str] = "rpc.newsletters.issue.send.v1"
+
+    issue_id: uuid.UUID
+    by: str
+
+
 class CancelIssueV1(Command):
     """Staff cancel a draft or a scheduled issue (not one being sent: pause the send)."""
 

@@ -65,17 +65,19 @@ def build_app(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), settings.inactivity_check_hours * 3600)
 
+    start = start_send or handlers.start_send
+
     async def scheduled_issues(stopping: asyncio.Event) -> None:
         """Every few seconds: hand the scheduled issues whose time has come to the engine."""
         while not stopping.is_set():
             try:
-                await handlers.send_due_issues(uow, now(), start_send or handlers.start_send)
+                await handlers.send_due_issues(uow, now(), start)
             except Exception as error:  # database down: try again at the next tick
                 log.warning("scheduled issues check failed", error=repr(error))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), settings.schedule_check_seconds)
 
-    newsletters_bus.register(base.bus, uow, links, now, settings.centre)
+    newsletters_bus.register(base.bus, uow, links, now, settings.centre, start)
     register_health(base.bus, base.engine)
     return ServiceApp(
         "newsletters",

@@ -57,6 +57,7 @@ from contracts.newsletters import (
     RequestSubscriptionV1,
     ScheduleIssueV1,
     SearchSubscribersV1,
+    SendIssueNowV1,
     SendTestIssueV1,
     SubscriberErasureV1,
     SubscribersImportReportV1,
@@ -84,12 +85,13 @@ def register(
     links: SubscriptionLinks,
     clock: Clock = lambda: datetime.now(UTC),
     centre: CentreSettings | None = None,
+    start_send: handlers.StartSend = handlers.start_send,
 ) -> None:
     bus.publisher(WelcomeMailSentV1)
     bus.publisher(SubscriptionConfirmedV1)
     bus.publisher(SubscriptionCancelledV1)
     _register_subscriptions(bus, uow, links, clock)
-    _register_issues(bus, uow, links, clock, centre or CentreSettings())
+    _register_issues(bus, uow, links, clock, centre or CentreSettings(), start_send)
 
     @bus.consumer(
         MemberRegisteredV1.subject,
@@ -278,6 +280,7 @@ def _register_issues(
     links: SubscriptionLinks,
     clock: Clock,
     centre: CentreSettings,
+    start_send: handlers.StartSend,
 ) -> None:
     @bus.consumer(
         EventPublishedV1.subject,
@@ -321,6 +324,10 @@ def _register_issues(
     @bus.rpc(ScheduleIssueV1.subject, description=ScheduleIssueV1.__doc__)
     async def schedule_issue(command: ScheduleIssueV1) -> IssueReplyV1:
         return await handlers.schedule_issue(command, uow, clock())
+
+    @bus.rpc(SendIssueNowV1.subject, description=SendIssueNowV1.__doc__)
+    async def send_issue_now(command: SendIssueNowV1) -> IssueReplyV1:
+        return await handlers.send_issue_now(command, uow, clock(), start_send)
 
     @bus.rpc(CancelIssueV1.subject, description=CancelIssueV1.__doc__)
     async def cancel_issue(command: CancelIssueV1) -> IssueReplyV1:

@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import httpx
+import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -21,6 +22,7 @@ from contracts.base import Theme
 from contracts.dataquartiers import IndicatorPublishedV1
 from contracts.events import EventCancelledV1, EventPublishedV1, EventSummaryV1, EventUpdatedV1
 from contracts.events.common import EventFormat, EventType, Venue
+from contracts.newsletters import SendIssueNowV1
 from services.gateway.store import Role, StaffStore
 from services.newsletters import handlers
 from services.newsletters.app import build_app as build_newsletters
@@ -494,3 +496,32 @@ class TestSchedule:
         assert rows[issue["id"]].frozen is not None
         assert rows[other["id"]].status == "cancelled"
         assert again.status_code == 409 and changed.status_code == 409
+
+
+class TestSendNow:
+    async def test_staff_send_now_hands_the_issue_to_the_engine_once(
+        self, database, nats_server, mail_sink
+    ):
+        engine = Engine()
+        async with _platform(database, nats_server, mail_sink, Clock(), engine) as (
+            app,
+            client,
+            staff,
+        ):
+            issue = await _issue(client, staff)
+            waiting = await _issue(client, staff, subject="En attente du moteur")
+            sent = await client.post(f"{API}/issues/{issue['id']}/send", headers=staff)
+            again = await client.post(f"{API}/issues/{issue['id']}/send", headers=staff)
+            with pytest.raises(handlers.SendingUnavailable):
+                await handlers.send_issue_now(
+                    SendIssueNowV1(issue_id=uuid.UUID(waiting["id"]), by="staff@example.org"),
+                    _uow(app),
+                    datetime.now(UTC),
+                )
+            untouched = await client.get(f"{API}/issues/{waiting['id']}", headers=staff)
+
+        assert sent.status_code == 200, sent.text
+        assert sent.json()["status"] == "sending"
+        assert [issue_id for issue_id, _ in engine.started] == [uuid.UUID(issue["id"])]
+        assert again.status_code == 409
+        assert untouched.json()["status"] == "draft", "no engine: nothing changed"

@@ -18,6 +18,7 @@ from services.newsletters.domain.issues import (
     delivery_message_id,
     editorial_html,
     editorial_text,
+    letter_headers,
     list_id,
     render_issue,
     territory_filter,
@@ -188,6 +189,19 @@ class TestHeaders:
         assert first != delivery_message_id(issue_id, two, sender)
         assert first.endswith("@crpv-test.example.org>")
         assert len(f"Message-ID: {first}") <= 78
+
+    def test_a_letter_message_carries_its_list_id_and_one_click_unsubscribe(self) -> None:
+        someone, signer, numero = recipient(), links(CENTRE), issue()
+
+        headers = letter_headers(numero, letter(), someone, signer, CENTRE)
+
+        assert headers["List-Id"] == '"La Minute Pop" <la-minute-pop.crpv-test.example.org>'
+        assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        url = signer.unsubscribe_url(someone.subscriber_id, "la-minute-pop")
+        assert headers["List-Unsubscribe"].startswith(f"<{url}>, <mailto:")
+        assert headers["Message-ID"] == delivery_message_id(
+            numero.id, someone.subscriber_id, "lettres@crpv-test.example.org"
+        )
 
 
 class TestIssueLife:

@@ -55,6 +55,7 @@ from contracts.newsletters import (
     RequestSubscriptionV1,
     ScheduleIssueV1,
     SearchSubscribersV1,
+    SendIssueNowV1,
     SendTestIssueV1,
     SubscriberErasureV1,
     SubscriberProfile,
@@ -481,6 +482,14 @@ async def send_test_issue(
 async def schedule_issue(issue_id: uuid.UUID, body: Schedule, rpc: Rpc, staff: Staff) -> IssueV1:
     """422 for a time in the past or a numéro without blocks; 409 once it is being sent."""
     command = ScheduleIssueV1(issue_id=issue_id, at=body.at, by=staff.email)
+    return (await rpc.call(command, IssueReplyV1)).issue
+
+
+@router.post("/issues/{issue_id}/send", response_model=IssueV1, summary="Send an issue now (staff)")
+async def send_issue_now(issue_id: uuid.UUID, rpc: Rpc, staff: Staff) -> IssueV1:
+    """Freezes its coming events and new data and hands it to the sending engine (status
+    ``sending``); 409 once it is being sent, 422 without blocks, 503 while no engine runs."""
+    command = SendIssueNowV1(issue_id=issue_id, by=staff.email)
     return (await rpc.call(command, IssueReplyV1)).issue
 
 

@@ -457,3 +457,21 @@ def delivery_message_id(issue_id: uuid.UUID, subscriber_id: uuid.UUID, sender_em
 def from_header(letter: Letter, centre: CentreSettings) -> tuple[str, str]:
     """Display name and address of a letter's From: the letter's sender, or the centre."""
     return (letter.sender_name or centre.name, letter.sender_email or centre.email)
+
+
+def letter_headers(
+    issue: Issue,
+    letter: Letter,
+    recipient: Recipient,
+    links: SubscriptionLinks,
+    centre: CentreSettings,
+) -> dict[str, str]:
+    """The headers of one issue's message to one recipient, besides From, To, Date and
+    Subject: ``List-Id``, a ``Message-ID`` stable across attempts, and the RFC 8058
+    ``List-Unsubscribe`` pair."""
+    _, sender = from_header(letter, centre)
+    return {
+        "List-Id": list_id(letter, centre),
+        "Message-ID": delivery_message_id(issue.id, recipient.subscriber_id, sender),
+        **links.list_unsubscribe_headers(recipient.subscriber_id, letter.slug),
+    }

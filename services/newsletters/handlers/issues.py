@@ -37,6 +37,7 @@ from contracts.newsletters import (
     ListIssuesV1,
     PreviewIssueV1,
     ScheduleIssueV1,
+    SendIssueNowV1,
     SendTestIssueV1,
     UpdateIssueV1,
 )
@@ -54,7 +55,7 @@ from services.newsletters.domain.issues import (
 from services.newsletters.formatting import event_place
 from services.newsletters.handlers.common import UowFactory, log
 from services.newsletters.store import NewslettersUnitOfWork
-from services.runtime.errors import Conflict, InvalidInput, NotFound
+from services.runtime.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.runtime.settings import CentreSettings
 
 CONSUMER_AGENDA = "newsletters.agenda"
@@ -316,6 +317,25 @@ async def begin_sending(
         await work.commit()
     log.info("issue sending", issue=str(issue.id), letter=issue.letter, number=issue.number)
     return issue
+
+
+class SendingUnavailable(DomainError):
+    """The sending engine is not there (yet): nothing changed."""
+
+    code = "unavailable"
+
+
+async def send_issue_now(
+    command: SendIssueNowV1, uow: UowFactory, now: datetime, start: StartSend = start_send
+) -> IssueReplyV1:
+    try:
+        issue = await begin_sending(uow, command.issue_id, now, start)
+    except NotImplementedError as error:
+        raise SendingUnavailable(
+            "L'envoi des lettres n'est pas encore disponible : le numéro n'a pas changé."
+        ) from error
+    log.info("issue sent now", issue=str(issue.id), by=command.by)
+    return IssueReplyV1(issue=issue_view(issue))
 
 
 async def send_due_issues(
