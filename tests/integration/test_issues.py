@@ -168,11 +168,15 @@ class TestCompose:
         moved = _event("Atelier santé ville", soon + timedelta(days=2), Theme.HEALTH)
         cancelled = _event("Visite annulée", soon + timedelta(days=3), Theme.CULTURE)
         past = _event("Journée passée", clock.now - timedelta(days=3), Theme.CULTURE)
+        members = _event("Réservé aux adhérents", soon, Theme.CULTURE).model_copy(
+            update={"member_only": True}
+        )
         facts = [
             _published(culture, "Une matinée d'échanges."),
             _published(moved),
             _published(cancelled),
             _published(past),
+            _published(members),
             EventUpdatedV1(
                 producer="events",
                 centre=CENTRE.slug,
@@ -238,6 +242,7 @@ class TestCompose:
             assert title in html and title in text
         assert "Une matinée d'échanges." in html
         assert "Visite annulée" not in html and "Journée passée" not in html
+        assert "Réservé aux adhérents" not in html
         assert "<script" not in html and 'href="javascript' not in html
         assert "<style" not in html and 'style="' in html
         assert "Bonjour Camille," in text

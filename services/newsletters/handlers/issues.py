@@ -420,7 +420,9 @@ async def on_agenda_fact(
     async with uow() as work:
         if not await work.claim(CONSUMER_AGENDA, str(fact.event_id)):
             return
-        if not fact.event.member_only or isinstance(fact, EventCancelledV1):
+        if fact.event.member_only and not isinstance(fact, EventCancelledV1):
+            await work.agenda.forget(fact.event.event_id)  # now for members only
+        else:
             item = _agenda_item(fact.event, summary)
             cancelled = isinstance(fact, EventCancelledV1)
             await work.agenda.apply(

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.base import Theme
@@ -202,6 +202,11 @@ class AgendaRepository:
             await self._session.execute(
                 update(agenda_items).where(agenda_items.c.event_id == key).values(**values)
             )
+
+    async def forget(self, event_id: uuid.UUID) -> None:
+        await self._session.execute(
+            delete(agenda_items).where(agenda_items.c.event_id == str(event_id))
+        )
 
     async def coming(self, themes: frozenset[Theme], now: datetime, limit: int) -> list[AgendaItem]:
         """Events not cancelled that start after ``now``, soonest first, sharing a theme with
