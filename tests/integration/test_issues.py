@@ -290,6 +290,11 @@ class TestCompose:
                 headers=staff,
             )
             unknown_letter = await _post_issue(client, staff, "inconnue")
+            unknown_department = await client.patch(
+                f"{API}/issues/{issue['id']}",
+                json={"audience": {"departments": ["99"]}},
+                headers=staff,
+            )
             second = await _issue(client, staff)
 
         assert changed.status_code == 200, changed.text
@@ -298,6 +303,8 @@ class TestCompose:
         assert no_alt.status_code == 422
         assert "texte alternatif" in no_alt.text
         assert unknown_letter.status_code == 404
+        assert unknown_department.status_code == 422
+        assert "Département inconnu : 99." in unknown_department.text
         assert second["number"] == 2
 
 

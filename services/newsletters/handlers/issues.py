@@ -100,6 +100,18 @@ def issue_view(issue: Issue) -> IssueV1:
     )
 
 
+def _audience_json(audience: IssueAudience) -> dict[str, Any]:
+    """The audience as stored, once its departments and QPV are found in the reference."""
+    reference = territories()
+    for department in audience.departments:
+        if reference.department(department) is None:
+            raise InvalidInput(f"Département inconnu : {department}.")
+    for qpv in audience.qpvs:
+        if reference.qpv(qpv) is None:
+            raise InvalidInput(f"QPV inconnu : {qpv}.")
+    return audience.model_dump(mode="json")
+
+
 def _blocks_json(blocks: Any) -> list[dict[str, Any]]:
     return [block.model_dump(mode="json") for block in blocks]
 
@@ -131,7 +143,7 @@ async def create_issue(command: CreateIssueV1, uow: UowFactory) -> IssueReplyV1:
             subject=command.subject_line,
             preheader=command.preheader,
             blocks=_blocks_json(command.blocks),
-            audience=command.audience.model_dump(mode="json"),
+            audience=_audience_json(command.audience),
         )
         await work.issues.add(issue, command.by)
         try:
@@ -149,7 +161,7 @@ async def update_issue(command: UpdateIssueV1, uow: UowFactory) -> IssueReplyV1:
             subject=command.subject_line,
             preheader=command.preheader,
             blocks=_blocks_json(command.blocks) if command.blocks is not None else None,
-            audience=command.audience.model_dump(mode="json") if command.audience else None,
+            audience=_audience_json(command.audience) if command.audience else None,
         )
         await work.issues.save(issue)
         await work.commit()
