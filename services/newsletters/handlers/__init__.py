@@ -17,8 +17,6 @@ from services.newsletters.handlers.events import (
     on_events_fact,
 )
 from services.newsletters.handlers.issues import (
-    CONSUMER_AGENDA,
-    CONSUMER_DATA,
     SendingUnavailable,
     StartSend,
     begin_sending,
@@ -30,8 +28,6 @@ from services.newsletters.handlers.issues import (
     list_archive,
     list_issues,
     live_content,
-    on_agenda_fact,
-    on_indicator_published,
     preview_issue,
     schedule_issue,
     send_due_issues,
@@ -55,6 +51,12 @@ from services.newsletters.handlers.members import (
     on_member_registered,
     on_membership_renewed,
     on_person_erased,
+)
+from services.newsletters.handlers.projections import (
+    CONSUMER_AGENDA,
+    CONSUMER_DATA,
+    on_agenda_fact,
+    on_indicator_published,
 )
 from services.newsletters.handlers.subscriptions import (
     confirm_subscription,

@@ -1,5 +1,5 @@
 """Issues of letters: staff compose, preview, test, schedule and cancel them; the public reads
-the sent ones; coming events and new data are projected from events' and dataquartiers' facts.
+the sent ones (the coming events and new data their blocks show: ``handlers.projections``).
 
 For the sending engine: ``issue_audience`` (who receives an issue, its filter applied) and
 ``render_issue`` (``domain.issues``: one recipient's message); ``begin_sending`` freezes the
@@ -16,8 +16,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
-from contracts.dataquartiers import IndicatorPublishedV1
-from contracts.events import EventCancelledV1, EventPublishedV1, EventSummaryV1, EventUpdatedV1
 from contracts.newsletters import (
     ArchivedIssuePageV1,
     ArchivedIssueV1,
@@ -44,22 +42,16 @@ from contracts.newsletters import (
 from reference.territory import territories
 from services.newsletters.domain import Letter, MailKind, SubscriptionLinks, TransactionalMail
 from services.newsletters.domain.issues import (
-    AgendaItem,
     BlockContent,
-    DataItem,
     Issue,
     Recipient,
     render_issue,
     territory_filter,
 )
-from services.newsletters.formatting import event_place
 from services.newsletters.handlers.common import UowFactory, log
 from services.newsletters.store import NewslettersUnitOfWork
 from services.runtime.errors import Conflict, DomainError, InvalidInput, NotFound
 from services.runtime.settings import CentreSettings
-
-CONSUMER_AGENDA = "newsletters.agenda"
-CONSUMER_DATA = "newsletters.data"
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -404,58 +396,3 @@ async def get_archived_issue(
         raise NotFound(f"Aucun numéro {query.number} publié de « {letter.name} ».")
     message = render_issue(issue, letter, None, None, centre)
     return ArchivedIssuePageV1(issue=_archived(issue, letter), html=message.html, text=message.text)
-
-
-# --- projections --------------------------------------------------------------------------------
-
-
-def _agenda_item(event: EventSummaryV1, summary: str) -> AgendaItem:
-    venue = event.venue.model_dump(mode="json") if event.venue else None
-    return AgendaItem(
-        event_id=event.event_id,
-        title=event.title,
-        summary=summary,
-        themes=event.themes,
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        place=event_place(event.format.value, venue, None),
-        url=event.url,
-    )
-
-
-async def on_agenda_fact(
-    fact: EventPublishedV1 | EventUpdatedV1 | EventCancelledV1, uow: UowFactory
-) -> None:
-    """Keep the coming events up to date (member-only events are left out of letters; the
-    registrants an update or a cancellation carries are not kept)."""
-    summary = fact.summary if isinstance(fact, EventPublishedV1) else ""
-    async with uow() as work:
-        if not await work.claim(CONSUMER_AGENDA, str(fact.event_id)):
-            return
-        if fact.event.member_only and not isinstance(fact, EventCancelledV1):
-            await work.agenda.forget(fact.event.event_id)  # now for members only
-        else:
-            item = _agenda_item(fact.event, summary)
-            cancelled = isinstance(fact, EventCancelledV1)
-            await work.agenda.apply(
-                item, cancelled=cancelled, fact_at=fact.occurred_at, keep_summary=not summary
-            )
-        await work.commit()
-
-
-async def on_indicator_published(fact: IndicatorPublishedV1, uow: UowFactory) -> None:
-    async with uow() as work:
-        if not await work.claim(CONSUMER_DATA, str(fact.event_id)):
-            return
-        await work.data.apply(
-            DataItem(
-                key=f"{fact.indicator}:{fact.vintage}",
-                label=fact.label,
-                theme=fact.theme,
-                vintage=fact.vintage,
-                territories=len(fact.territories),
-                url=fact.link,
-                published_at=fact.occurred_at,
-            )
-        )
-        await work.commit()
