@@ -427,9 +427,15 @@ def render_issue(
     return RenderedMessage(subject=issue.subject, html=inline_css(html), text=text)
 
 
+@cache
+def _inliner() -> css_inline.CSSInliner:
+    # The letter's own <style> only: never fetch a stylesheet over the network.
+    return css_inline.CSSInliner(load_remote_stylesheets=False)
+
+
 def inline_css(html: str) -> str:
     """Move the ``<style>`` rules onto each element: many mail clients drop style sheets."""
-    return str(css_inline.inline(html))
+    return str(_inliner().inline(html))
 
 
 def archive_url(public_url: str, letter: str, number: int) -> str:
