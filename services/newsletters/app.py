@@ -27,6 +27,7 @@ def build_app(
     *,
     send: Send | None = None,
     clock: Callable[[], datetime] | None = None,
+    start_send: handlers.StartSend | None = None,
 ) -> ServiceApp:
     base = foundation("newsletters", settings, reliability)
     uow = base.units_of_work(NewslettersUnitOfWork, contract_mapper(settings.centre))
@@ -65,7 +66,19 @@ def build_app(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), settings.inactivity_check_hours * 3600)
 
-    newsletters_bus.register(base.bus, uow, links, now)
+    start = start_send or handlers.start_send
+
+    async def scheduled_issues(stopping: asyncio.Event) -> None:
+        """Every few seconds: hand the scheduled issues whose time has come to the engine."""
+        while not stopping.is_set():
+            try:
+                await handlers.send_due_issues(uow, now(), start)
+            except Exception as error:  # database down: try again at the next tick
+                log.warning("scheduled issues check failed", error=repr(error))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), settings.schedule_check_seconds)
+
+    newsletters_bus.register(base.bus, uow, links, now, settings.centre, start)
     register_health(base.bus, base.engine)
     return ServiceApp(
         "newsletters",
@@ -73,7 +86,7 @@ def build_app(
         base.engine,
         base.bus,
         base.relay,
-        workers=[mail_sender, subscribers_review],
+        workers=[mail_sender, subscribers_review, scheduled_issues],
         gauges=[lambda: measure_mails(base.engine)],
     )
 

@@ -60,3 +60,8 @@ class NewslettersSettings(ServiceSettings):
         description="How often subscribers inactive for 3 years are flagged, and addresses "
         "that never confirmed erased.",
     )
+    schedule_check_seconds: float = Field(
+        default=30,
+        gt=0,
+        description="How often scheduled issues whose time has come are handed to the sender.",
+    )

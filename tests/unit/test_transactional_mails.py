@@ -36,10 +36,13 @@ from services.newsletters.domain import (
     checked_link,
     renewal_key,
 )
+from services.newsletters.domain.issues import render_issue
 from services.newsletters.formatting import euros, minutes_left, paris_datetime
 from services.newsletters.store import DUE, transactional_mails
 from services.runtime.settings import CentreSettings
 from tests.support.factories import unique_email
+from tests.support.issues import issue as sample_issue
+from tests.support.issues import letter as sample_letter
 from tests.support.newsletters import (
     Newsletters,
     as_received,
@@ -155,6 +158,17 @@ def _of_kind(kind: MailKind) -> TransactionalMail:
             kind,
             data={"url": LINK, "letters": ["La Minute Pop", "Lettre Culture"]},
             expires_at=NOW + timedelta(days=7),
+        )
+    if kind is MailKind.ISSUE_TEST:
+        rendered = render_issue(sample_issue(), sample_letter(), None, None, CENTRE)
+        return owed(
+            kind,
+            name="",
+            data={
+                "subject": f"[TEST] {rendered.subject}",
+                "html": rendered.html,
+                "text": rendered.text,
+            },
         )
     return event_mails()[kind]
 

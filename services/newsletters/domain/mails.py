@@ -47,6 +47,8 @@ class MailKind(StrEnum):
     # Asked for by subscribers themselves:
     SUBSCRIPTION_CONFIRM = "subscription_confirm"  # double opt-in: the link that confirms
     PREFERENCES_LINK = "preferences_link"  # the link to the preferences page
+    # Asked for by staff:
+    ISSUE_TEST = "issue_test"  # an issue of a letter, « [TEST] », pre-rendered in ``data``
 
 
 ACCESS_LINK_KINDS = frozenset({MailKind.CONFIRM_SIGNUP, MailKind.SIGN_IN, MailKind.CONFIRM_EMAIL})
@@ -216,6 +218,7 @@ _MESSAGE_ID_TAGS = {
     MailKind.APPLICATION_DECIDED: "apply",
     MailKind.SUBSCRIPTION_CONFIRM: "optin",
     MailKind.PREFERENCES_LINK: "prefs",
+    MailKind.ISSUE_TEST: "test",
 }
 """At most 7 characters: the Message-ID stays on one header line (``mailer.message_id``)."""
 

@@ -15,11 +15,19 @@ from services.newsletters.domain import (
     SubscriptionConfirmed,
     WelcomeMailSent,
 )
+from services.newsletters.store.issues import (
+    AgendaRepository,
+    DataRepository,
+    IssueRepository,
+)
 from services.newsletters.store.lists import LetterRepository, SubscriberRepository
 from services.newsletters.store.mails import MailRepository
 from services.newsletters.store.schema import (
     DUE,
+    agenda_items,
     consents,
+    data_items,
+    issues,
     letters,
     metadata,
     reliability,
@@ -32,12 +40,18 @@ from services.runtime.store import UnitOfWork
 
 __all__ = [
     "DUE",
+    "AgendaRepository",
+    "DataRepository",
+    "IssueRepository",
     "LetterRepository",
     "MailRepository",
     "NewslettersUnitOfWork",
     "SubscriberRepository",
+    "agenda_items",
     "consents",
     "contract_mapper",
+    "data_items",
+    "issues",
     "letters",
     "metadata",
     "reliability",
@@ -89,8 +103,14 @@ class NewslettersUnitOfWork(UnitOfWork):
     mails: MailRepository
     letters: LetterRepository
     subscribers: SubscriberRepository
+    issues: IssueRepository
+    agenda: AgendaRepository
+    data: DataRepository
 
     def _open(self) -> None:
         self.mails = MailRepository(self.session)
         self.letters = LetterRepository(self.session)
         self.subscribers = SubscriberRepository(self.session, reliability.outbox)
+        self.issues = IssueRepository(self.session)
+        self.agenda = AgendaRepository(self.session)
+        self.data = DataRepository(self.session)
