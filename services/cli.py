@@ -188,7 +188,7 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     async def add() -> str:
         engine = create_engine(settings.database_url)
         try:
-            return await StaffStore(engine).add(args.email, Role(args.role))
+            return await StaffStore(engine).add(args.email, Role(args.role), args.partner)
         finally:
             await engine.dispose()
 
@@ -263,6 +263,11 @@ def parser() -> argparse.ArgumentParser:
     add = staff_commands.add_parser("add", help="create a staff account and print its token")
     add.add_argument("email")
     add.add_argument("--role", choices=["admin", "staff", "data"], required=True)
+    add.add_argument(
+        "--partner",
+        default=None,
+        help="role data: the partner it belongs to (reads restricted datasets shared with it)",
+    )
     add.set_defaults(func=cmd_staff_add)
 
     sink = commands.add_parser("mailsink", help="run the local SMTP sink")
