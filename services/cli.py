@@ -126,13 +126,15 @@ async def _seed(env: dict[str, str]) -> None:
     # Credentials and the other NATS settings come from this process's environment; only the
     # URL may differ (``reso up`` picks the embedded server's port).
     url = env.get("RESO_NATS_URL")
-    broker = Bus("seed", NatsSettings(url=url) if url else NatsSettings()).broker
+    bus = Bus("seed", NatsSettings(url=url) if url else NatsSettings())
+    broker = bus.broker
     await broker.connect()
     try:
         rpc = RpcClient(broker, timeout=10)
         summary = await demo.load(rpc, date.today())
         agenda = await demo.load_agenda(rpc, date.today())
-        print(f"reso: demo data loaded ({summary}; {agenda})", flush=True)
+        indicators = await demo.load_indicators(rpc, bus.files)
+        print(f"reso: demo data loaded ({summary}; {agenda}; {indicators})", flush=True)
     finally:
         await broker.stop()
 
