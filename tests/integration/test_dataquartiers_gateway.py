@@ -5,6 +5,7 @@ partners they are shared with, every read logged; and who may call which route."
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -14,7 +15,15 @@ from services.dataquartiers.settings import DataquartiersSettings
 from services.gateway.store import Role, StaffStore
 from services.runtime.bus import provision_streams
 from tests.support.factories import unique_email
-from tests.support.services import CENTRE, gateway, nats_settings, running
+from tests.support.services import (
+    CENTRE,
+    gateway,
+    nats_settings,
+    payload,
+    running,
+    stream_messages,
+    wait_until,
+)
 
 # Bellevue (QN04405M) spans Nantes (44109) and Saint-Herblain (44162), in Nantes Métropole
 # (244400404), Loire-Atlantique (44), Pays de la Loire (52). Its 8 fiscal households are too
@@ -33,6 +42,7 @@ SHEET_FILE = (
     b"44109;COM;taux_pauvrete;2021;16,2\n"
 )
 
+PUBLISHED = "reso.dataquartiers.indicator.published.v1"
 PRIMARY = "secret statistique (primaire) : moins de 11 ménages"
 
 
@@ -167,13 +177,29 @@ class TestTerritorySheet:
         assert {q["department"] for q in by_department.json()["items"]} == {"44"}
         assert nothing.status_code == 422
 
-    async def test_indicator_page_behind_the_published_link_lists_the_values(self, client):
+    async def test_the_published_fact_links_to_a_page_the_gateway_serves(self, client, nats_server):
         team = await token(client, Role.DATA)
         await publish(client, team, SHEET_FILE)
-        page = await client.get("/donnees/indicateurs/taux_pauvrete", params={"millesime": 2021})
+        messages = await wait_until(
+            lambda: _at_least(3, stream_messages(nats_server.url, "DATAQUARTIERS", PUBLISHED))
+        )
+        facts = {payload(m)["indicator"]: payload(m) for m in messages}
+        fact = facts["taux_pauvrete"]
+        assert (fact["vintage"], fact["territories"]) == (
+            2021,
+            ["commune:44109", "qpv:QN04405M"],
+        )
+        link = urlsplit(fact["link"])
+        page = await client.get(f"{link.path}?{link.query}")
         assert page.status_code == 200
+        assert "<h1>Taux de pauvreté au seuil de 60 % (2021)</h1>" in page.text
         assert '<a href="/territoires/qpv/QN04405M">Bellevue</a>' in page.text
         assert "16,2" in page.text and PRIMARY in page.text
+
+
+async def _at_least(count, messages):  # type: ignore[no-untyped-def]
+    found = await messages
+    return found if len(found) >= count else None
 
 
 RESTRICTED_FILE = (

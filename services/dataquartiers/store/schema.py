@@ -76,6 +76,7 @@ published_values = Table(
     Column("dataset_id", String(36), nullable=False),
     Column("published_at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("indicator", "vintage", "level", "code", name="pk_published_values"),
+    Index("ix_published_values_territory", "level", "code"),  # territory sheets (0004)
 )
 
 # --- restricted datasets (migration 0004) ------------------------------------------------------

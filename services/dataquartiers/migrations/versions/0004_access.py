@@ -1,4 +1,4 @@
-"""restricted datasets: access of a dataset, grants to partners, restricted values, read log
+"""restricted datasets (access, grants to partners, restricted values, read log); territory index
 
 Revision ID: 0004
 Revises: 0002
@@ -70,9 +70,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_dataset_reads_dataset", "dataset_reads", ["dataset_id", "at"])
     op.create_index("ix_dataset_reads_at", "dataset_reads", ["at"])
+    # A territory sheet reads every published value of a few territories in one query.
+    op.create_index("ix_published_values_territory", "published_values", ["level", "code"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_published_values_territory", "published_values")
     op.drop_table("dataset_reads")
     op.drop_table("restricted_values")
     op.drop_table("dataset_grants")
