@@ -356,8 +356,9 @@ class IndicatorPublishedV1(Event):
     """New or revised figures of one indicator and vintage are published.
 
     Emitted by dataquartiers once per indicator and vintage of a dataset, in the transaction
-    that publishes the dataset (outbox). Not emitted for drafts, for dry runs, or for a
-    dataset publication refused. Carries no value: consumers (newsletters' "new data" block,
+    that publishes the dataset (outbox). Not emitted for drafts, for dry runs, for a
+    dataset publication refused, or for a restricted dataset (its figures go to named partners
+    only). Carries no value: consumers (newsletters' "new data" block,
     the gateway's caches) follow ``link`` or ask ``rpc.dataquartiers.indicator.values.v1``.
     """
 
