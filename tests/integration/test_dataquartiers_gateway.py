@@ -256,6 +256,23 @@ class TestRestrictedDatasets:
         ]
         assert reads[0]["reader"].startswith("data") and "QN04406M" in reads[0]["query"]
 
+    async def test_an_open_dataset_is_read_by_anyone_without_a_log_row(self, client):
+        team = await token(client, Role.DATA)
+        staff = await token(client, Role.STAFF)
+        await publish(client, team, SHEET_FILE)
+        other = await publish(
+            client,
+            team,
+            b"codgeo;indicateur;millesime;valeur\n35238;population_municipale;2020;220000\n",
+        )
+        values = await client.get(f"/api/v1/data/datasets/{other}/values")
+        log = await client.get("/api/v1/data/reads", headers=staff)
+        assert values.status_code == 200
+        assert [(v["territory"], v["shown"]) for v in values.json()["values"]] == [
+            ("commune:35238", 220000.0)  # its own figures, not the rest of the table
+        ]
+        assert log.json()["total"] == 0
+
     async def test_secrecy_applies_to_restricted_data_too(self, client):
         team = await token(client, Role.DATA)
         dataset_id = await publish(client, team, RESTRICTED_FILE, access="restricted")

@@ -115,9 +115,12 @@ async def dataset_values(
         else:
             for indicator, vintage in await work.datasets.tables(dataset.id):
                 if query.indicator in (None, indicator) and query.vintage in (None, vintage):
+                    # The table as published now, where this dataset gave a value.
+                    own = await work.datasets.territories_of(dataset.id, indicator, vintage)
                     found += [
                         (indicator, row)
                         for row in await work.datasets.published(indicator, vintage)
+                        if (row.level, row.code) in own
                     ]
         if query.territories:
             wanted = set(query.territories)

@@ -143,6 +143,19 @@ class DatasetRepository:
             if progress is not None:
                 progress(start + len(batch))
 
+    async def territories_of(
+        self, dataset_id: uuid.UUID, indicator: str, vintage: int
+    ) -> set[tuple[str, str]]:
+        """The (level, code) a dataset gives a value for in one table (not the values)."""
+        rows = await self.session.execute(
+            select(indicator_values.c.level, indicator_values.c.code).where(
+                indicator_values.c.dataset_id == str(dataset_id),
+                indicator_values.c.indicator == indicator,
+                indicator_values.c.vintage == vintage,
+            )
+        )
+        return {(row.level, row.code) for row in rows}
+
     async def tables(self, dataset_id: uuid.UUID) -> list[tuple[str, int]]:
         """The (indicator, vintage) pairs a dataset holds values of."""
         rows = await self.session.execute(
