@@ -171,7 +171,8 @@ async def sheet_page(code: str, request: Request, rpc: Rpc) -> Response:
         return _problem(request, error.status, "Fiche territoire", error.message)
     except RpcError as error:
         if error.error.code in ("not_found", "superseded_qpv_code"):
-            return _problem(request, 404, "Fiche territoire", error.error.message)
+            status = 404 if error.error.code == "not_found" else 410
+            return _problem(request, status, "Fiche territoire", error.error.message)
         return _problem(
             request, 503, "Fiche territoire", "Service momentanément indisponible ; réessayez."
         )
