@@ -256,6 +256,19 @@ class TestRestrictedDatasets:
         ]
         assert reads[0]["reader"].startswith("data") and "QN04406M" in reads[0]["query"]
 
+    async def test_a_restricted_publication_is_not_announced(self, client, nats_server):
+        team = await token(client, Role.DATA)
+        await publish(client, team, RESTRICTED_FILE, access="restricted")
+        await publish(client, team, SHEET_FILE)  # announced after it, through the same outbox
+        messages = await wait_until(
+            lambda: _at_least(3, stream_messages(nats_server.url, "DATAQUARTIERS", PUBLISHED))
+        )
+        assert {payload(m)["indicator"] for m in messages} == {
+            "population_municipale",
+            "menages_fiscaux",
+            "taux_pauvrete",
+        }
+
     async def test_an_open_dataset_is_read_by_anyone_without_a_log_row(self, client):
         team = await token(client, Role.DATA)
         staff = await token(client, Role.STAFF)
