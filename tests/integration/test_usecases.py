@@ -126,6 +126,13 @@ async def test_heatwave_index_from_published_values_treats_s_as_missing(bus) -> 
     assert await _values(rpc, "ivc_contribution_suroccupation") == {A: 0.0, B: 25.0, C: 10.0}
     assert B not in await _values(rpc, "ivc_contribution_pauvrete")
 
+    with pytest.raises(RpcError) as mixed:  # a narrower set would leave C's index stale
+        await rpc.call(
+            RunHeatwaveIndexV1(vintage=2024, territories=(f"qpv:{A}", f"qpv:{B}"), by=STAFF),
+            UseCaseRunV1,
+        )
+    assert mixed.value.error.code == "conflict"
+
     with pytest.raises(RpcError) as refused:
         await rpc.call(
             RunHeatwaveIndexV1(vintage=2024, weights={"ombre": 1}, by=STAFF), UseCaseRunV1

@@ -33,7 +33,7 @@ from services.dataquartiers.handlers.datasets import (
     _listed as listed_problems,
 )
 from services.dataquartiers.store import UowFactory
-from services.runtime.errors import InvalidInput
+from services.runtime.errors import Conflict, InvalidInput
 from services.runtime.logging import get_logger
 
 log = get_logger("reso.dataquartiers")
@@ -81,6 +81,17 @@ async def run_heatwave_index(
         weights=command.weights or None,
         min_components=command.min_components,
     )
+    async with uow() as work:
+        earlier = await work.datasets.published(heatwave.INDEX, command.vintage)
+    stale = sorted({row.code for row in earlier} - {v.territory.code for v in result.values})
+    if stale:
+        raise Conflict(
+            f"Un indice canicule {command.vintage} est déjà publié pour d'autres QPV "
+            f"({', '.join(stale[:5])}{'…' if len(stale) > 5 else ''}) : l'indice est relatif aux "
+            "QPV comparés, les deux calculs se mélangeraient. Choisissez un autre millésime ou "
+            "comparez au moins les mêmes QPV.",
+            vintage=command.vintage,
+        )
     weights = heatwave.check_weights(command.weights)
     provenance = (
         "Calcul Data & Quartiers à partir des valeurs publiées de : "
