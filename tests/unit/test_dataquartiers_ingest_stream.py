@@ -47,3 +47,17 @@ def test_batches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         _file(2500), load_catalogue(), territories(), sink=lambda b: sizes.append(len(b))
     )
     assert max(sizes) == 1000 and sum(sizes) == report.kept
+
+
+def test_a_wide_row_given_twice_is_one_duplicate() -> None:
+    data = (
+        b"code_qp;millesime;popMuniQPV;taux_pauvrete\n"
+        b"QN04405M;2020;5200;41,5\n"
+        b"QN04406M;2020;4100;38\n"
+        b"QN04405M;2020;5300;40\n"
+    )
+    report = parse(data, load_catalogue(), territories())
+    assert [(e.line, e.reason) for e in report.errors] == [
+        (4, "doublon : QN04405M 2020 déjà donné ligne 2")
+    ]
+    assert report.kept == 4

@@ -258,7 +258,8 @@ class _Reading:
         self.vintage = vintage
         self.progress = progress
         self.territories: dict[tuple[str, str], TerritoryRef | str] = {}
-        self.seen: dict[tuple[TerritoryRef, str, int], int] = {}
+        self.seen: dict[tuple[TerritoryRef, str, int], int] = {}  # long layout: per value
+        self.rows: dict[tuple[TerritoryRef, int], int] = {}  # wide layout: per row
 
     def notice_ignored(self, header: list[str], used: set[int | None]) -> None:
         for index, title in enumerate(header):
@@ -283,12 +284,18 @@ class _Reading:
             self.report.errors.extend(RowError(line, problem) for problem in problems)
             return
         assert territory is not None and isinstance(vintage, int)
+        first = self.rows.setdefault((territory, vintage), line)
+        if first != line:  # one key per row, not per value: a wide file's values are many
+            self.report.errors.append(
+                RowError(line, f"doublon : {territory.code} {vintage} déjà donné ligne {first}")
+            )
+            return
         for index, indicator in indicators.items():
             raw = _cell(record, index)
             if not raw:
                 self.report.empty_cells += 1
                 continue
-            self.add(line, territory, indicator, vintage, raw, None, None, None)
+            self.add(line, territory, indicator, vintage, raw, None, None, None, per_value=False)
 
     def long_row(self, line: int, record: list[str], columns: _LongColumns) -> None:
         problems: list[str] = []
@@ -335,7 +342,11 @@ class _Reading:
         unit: str | None,
         raw_base: str | None,
         raw_largest: str | None,
+        *,
+        per_value: bool = True,
     ) -> None:
+        """Check and keep one value; ``per_value``: look for duplicates value by value (the
+        wide layout checks whole rows instead)."""
         problems: list[str] = []
         value = number(raw)
         if value is None:
@@ -363,7 +374,7 @@ class _Reading:
                 else:
                     largest = extra
         key = (territory, indicator.id, vintage)
-        first = self.seen.get(key)
+        first = self.seen.get(key) if per_value else None
         if first is not None:
             problems.append(
                 f"doublon : {indicator.id} {vintage} pour {territory.code} déjà donné ligne {first}"
@@ -372,7 +383,8 @@ class _Reading:
             self.report.errors.extend(RowError(line, problem) for problem in problems)
             return
         assert value is not None
-        self.seen[key] = line
+        if per_value:
+            self.seen[key] = line
         self.batch.append(Value(line, territory, indicator.id, vintage, value, base, largest))
         report = self.report
         report.kept += 1
