@@ -84,7 +84,7 @@ async def run_heatwave_index(
     async with uow() as work:
         earlier = await work.datasets.published(heatwave.INDEX, command.vintage)
     stale = sorted({row.code for row in earlier} - {v.territory.code for v in result.values})
-    if stale:
+    if stale and result.values:
         raise Conflict(
             f"Un indice canicule {command.vintage} est déjà publié pour d'autres QPV "
             f"({', '.join(stale[:5])}{'…' if len(stale) > 5 else ''}) : l'indice est relatif aux "
