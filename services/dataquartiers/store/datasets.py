@@ -227,6 +227,8 @@ class DatasetRepository:
         if vintage is not None:
             query = query.where(published_values.c.vintage == vintage)
         wanted = list(territories)
+        if wanted:  # narrowed in SQL by code (the primary key's last column), exactly below
+            query = query.where(published_values.c.code.in_({t.code for t in wanted}))
         rows = list(
             await self.session.execute(
                 query.order_by(
