@@ -58,7 +58,9 @@ CSRF_COOKIE = "reso_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-ONE_CLICK_UNSUBSCRIBE = re.compile(r"^/lettres/desabonnement/[^/]+$")
+ONE_CLICK_UNSUBSCRIBE = re.compile(
+    r"^(/lettres/desabonnement|/api/v1/newsletters/unsubscribe)/[^/]+$"
+)
 """RFC 8058: mail clients POST ``List-Unsubscribe=One-Click`` here without cookies."""
 
 CSP = (
