@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 
 from services.platform import Platform, UpSettings
@@ -158,3 +162,45 @@ def mailed_link(
             return links[skip]
         time.sleep(0.1)
     raise AssertionError(f"no mail to {address} with a link to {path} after {timeout}s")
+
+
+def subscription_links(platform: Platform) -> Any:
+    """The newsletters' link signer, with the platform's secret (to build links it would mail)."""
+    from services.newsletters.domain.subscriptions import LinkDurations, SubscriptionLinks
+
+    return SubscriptionLinks(
+        SECRETS["RESO_NEWSLETTERS_SECRET_KEY"],
+        platform.gateway_url,
+        "contact@example.org",
+        LinkDurations(),
+    )
+
+
+def subscriber_id(platform: Platform, address: str) -> uuid.UUID:
+    with sqlite3.connect(platform.var / "newsletters.db") as db:
+        [(found,)] = db.execute(
+            "SELECT id FROM subscribers WHERE email_key = ?", (address.lower(),)
+        ).fetchall()
+    return uuid.UUID(found)
+
+
+def ask_subscription(platform: Platform, address: str) -> dict[str, Any]:
+    """Ask for the first public letter (a confirmation mail goes out); that letter."""
+    base = platform.gateway_url
+    letters = httpx.get(f"{base}/api/v1/newsletters/letters", timeout=10).json()["letters"]
+    letter: dict[str, Any] = letters[0]
+    asked = httpx.post(
+        f"{base}/api/v1/newsletters/subscriptions",
+        json={
+            "email": address,
+            "letters": [letter["slug"]],
+            "consent_wording_version": letter["consent_wording_version"],
+        },
+        timeout=10,
+    )
+    assert asked.status_code == 202, asked.text
+    return letter
+
+
+def token_of(link: str) -> str:
+    return parse_qs(urlsplit(link).query)["jeton"][0]

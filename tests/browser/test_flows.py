@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
-import uuid
-
 import httpx
 
-from services.newsletters.domain.subscriptions import LinkDurations, SubscriptionLinks
 from services.platform import Platform
-from tests.browser.conftest import SECRETS, Visit, mailed_link
+from tests.browser.conftest import (
+    Visit,
+    ask_subscription,
+    mailed_link,
+    subscriber_id,
+    subscription_links,
+)
 from tests.support.factories import sign_up_payload, unique_email
 
 
@@ -47,31 +49,11 @@ def test_a_member_signs_up_confirms_and_enters_their_space_by_mailed_links(
     assert visit.csp_violations() == []
 
 
-def _subscriber_id(platform: Platform, address: str) -> uuid.UUID:
-    with sqlite3.connect(platform.var / "newsletters.db") as db:
-        [(found,)] = db.execute(
-            "SELECT id FROM subscribers WHERE email_key = ?", (address.lower(),)
-        ).fetchall()
-    return uuid.UUID(found)
-
-
 def test_a_subscriber_confirms_by_the_mailed_link_then_unsubscribes_in_one_click(
     platform: Platform, visit: Visit
 ) -> None:
     address = unique_email("abonnee")
-    base = platform.gateway_url
-    letters = httpx.get(f"{base}/api/v1/newsletters/letters", timeout=10).json()["letters"]
-    letter = letters[0]
-    asked = httpx.post(
-        f"{base}/api/v1/newsletters/subscriptions",
-        json={
-            "email": address,
-            "letters": [letter["slug"]],
-            "consent_wording_version": letter["consent_wording_version"],
-        },
-        timeout=10,
-    )
-    assert asked.status_code == 202, asked.text
+    letter = ask_subscription(platform, address)
     page = visit.page
 
     page.goto(mailed_link(platform.mail_dir, address, "/lettres/confirmation"))
@@ -81,10 +63,8 @@ def test_a_subscriber_confirms_by_the_mailed_link_then_unsubscribes_in_one_click
     assert "Merci, c'est confirmé" in page.get_by_role("status").inner_text()
     assert letter["name"] in page.get_by_role("status").inner_text()
 
-    links = SubscriptionLinks(
-        SECRETS["RESO_NEWSLETTERS_SECRET_KEY"], base, "contact@example.org", LinkDurations()
-    )
-    unsubscribe = links.unsubscribe_url(_subscriber_id(platform, address), letter["slug"])
+    links = subscription_links(platform)
+    unsubscribe = links.unsubscribe_url(subscriber_id(platform, address), letter["slug"])
     page.goto(unsubscribe)
     visit.shot("unsubscribe-page")
     assert letter["name"] in page.get_by_role("heading", level=1).inner_text()
