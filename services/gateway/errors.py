@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from contracts.base import Command, Query
-
 from services.runtime.errors import DomainError, Unavailable
 from services.runtime.logging import get_logger
 from services.runtime.rpc import RpcError

@@ -158,7 +158,7 @@ class TestReadingAnImportFile:
         assert "email" in parsed.errors[0][1]
 
     def test_reads_old_mac_line_ends_and_refuses_an_unreadable_file_without_crashing(self) -> None:
-        TODAY = date(2030, 1, 1)  # noqa: N806
+        TODAY = date(2030, 1, 1)
         mac = parse_subscribers(b"email\ra@example.org\rb@example.org\r", TODAY, TODAY)
         broken = parse_subscribers(b"email\n" + b"a" * 200_000, TODAY, TODAY)
 
