@@ -60,6 +60,13 @@ PAGES: dict[str, Sample] = {
     "/lettres/confirmation": lambda s: [s["confirmation"], "/lettres/confirmation"],
     "/lettres/desabonnement/{token}": lambda s: [s["unsubscribe"], "/lettres/desabonnement/faux"],
     "/lettres/preferences": lambda s: [s["preferences"], "/lettres/preferences?jeton=faux"],
+    "/lettres/{letter}/numeros": lambda _: ["/lettres/la-minute-pop/numeros"],
+    "/lettres/{letter}/numeros/{number}": lambda _: ["/lettres/la-minute-pop/numeros/1"],
+    "/territoires/qpv/{code}": lambda _: ["/territoires/qpv/QN04405M", "/territoires/qpv/QP044001"],
+    "/donnees/indicateurs/{indicator}": lambda _: [
+        "/donnees/indicateurs/taux_pauvrete?millesime=2020",
+        "/donnees/indicateurs/population_municipale",
+    ],
 }
 
 

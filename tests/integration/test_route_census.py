@@ -64,6 +64,21 @@ PUBLIC = {
     "GET /api/v1/calls",
     "GET /api/v1/calls/{call_id}",
     "GET /api/v1/newsletters/letters",
+    "GET /api/v1/newsletters/letters/{slug}/archive",
+    "GET /api/v1/newsletters/letters/{slug}/archive/{number}",
+    # Data & Quartiers: open data only (a restricted dataset needs a partner's token: the handler
+    # checks it and logs the read)
+    "GET /api/v1/territoires/qpv",
+    "GET /api/v1/territoires/qpv/{code}",
+    "GET /api/v1/territoires/qpv/{code}.csv",
+    "GET /api/v1/data/catalogue",
+    "GET /api/v1/data/indicators/{indicator}/values",
+    "GET /api/v1/data/datasets/{dataset_id}/values",
+    # public pages: the archive of sent issues, territory sheets, indicator pages
+    "GET /lettres/{letter}/numeros",
+    "GET /lettres/{letter}/numeros/{number}",
+    "GET /territoires/qpv/{code}",
+    "GET /donnees/indicateurs/{indicator}",
     # registrations and subscriptions: anyone, or the holder of a signed link
     "POST /api/v1/events/{event_id}/registrations",
     "POST /api/v1/cycles/{cycle_id}/registrations",
