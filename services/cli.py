@@ -159,13 +159,15 @@ async def _seed(env: dict[str, str]) -> None:
     # Credentials and the other NATS settings come from this process's environment; only the
     # URL may differ (``reso up`` picks the embedded server's port).
     url = env.get("RESO_NATS_URL")
-    broker = Bus("seed", NatsSettings(url=url) if url else NatsSettings()).broker
+    bus = Bus("seed", NatsSettings(url=url) if url else NatsSettings())
+    broker = bus.broker
     await broker.connect()
     try:
         rpc = RpcClient(broker, timeout=10)
         summary = await demo.load(rpc, date.today())
         agenda = await demo.load_agenda(rpc, date.today())
-        print(f"reso: demo data loaded ({summary}; {agenda})", flush=True)
+        indicators = await demo.load_indicators(rpc, bus.files)
+        print(f"reso: demo data loaded ({summary}; {agenda}; {indicators})", flush=True)
     finally:
         await broker.stop()
 
@@ -221,7 +223,7 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     async def add() -> str:
         engine = create_engine(settings.database_url)
         try:
-            return await StaffStore(engine).add(args.email, Role(args.role))
+            return await StaffStore(engine).add(args.email, Role(args.role), args.partner)
         finally:
             await engine.dispose()
 
@@ -309,6 +311,11 @@ def parser() -> argparse.ArgumentParser:
     add = staff_commands.add_parser("add", help="create a staff account and print its token")
     add.add_argument("email")
     add.add_argument("--role", choices=["admin", "staff", "data"], required=True)
+    add.add_argument(
+        "--partner",
+        default=None,
+        help="role data: the partner it belongs to (reads restricted datasets shared with it)",
+    )
     add.set_defaults(func=cmd_staff_add)
 
     sink = commands.add_parser("mailsink", help="run the local SMTP sink")

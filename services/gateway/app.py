@@ -19,6 +19,7 @@ from services.gateway.api import (
     attendance,
     calls,
     correspondents,
+    dataquartiers,
     events,
     governance,
     health,
@@ -31,7 +32,7 @@ from services.gateway.api import (
 )
 from services.gateway.settings import GatewaySettings
 from services.gateway.store import PersonSessions, StaffStore
-from services.gateway.web import pages
+from services.gateway.web import pages, territories
 from services.runtime.bus import Bus
 from services.runtime.db import create_engine
 from services.runtime.logging import configure_logging, get_logger
@@ -112,8 +113,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(calls.staff_router)
     app.include_router(attendance.router)
     app.include_router(newsletters.router)
+    app.include_router(dataquartiers.router)
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.include_router(territories.router)
     app.mount(
         "/static",
         StaticFiles(directory=str(Path(pages.__file__).parent / "static")),

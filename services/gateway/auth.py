@@ -50,3 +50,19 @@ async def current_person(request: Request) -> uuid.UUID:
             "Connectez-vous à votre espace : demandez un lien de connexion par e-mail.",
         )
     return person_id
+
+
+async def optional_staff(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> StaffMember | None:
+    """The staff account of a bearer token, None without one; 401 for a bad token."""
+    if credentials is None:
+        return None
+    if credentials.scheme.lower() != "bearer":
+        raise ApiError(401, "unauthorized", "Authentification requise.")
+    store: StaffStore = request.app.state.staff
+    member = await store.by_token(credentials.credentials)
+    if member is None:
+        raise ApiError(401, "unauthorized", "Jeton d'accès invalide ou révoqué.")
+    return member

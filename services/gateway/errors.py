@@ -22,6 +22,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "conflict": 409,
     "not_attended": 409,  # an attendance certificate for someone not checked in
     "gone": 410,  # a personal link that expired or was already used
+    "superseded_qpv_code": 410,  # a 2015-generation QPV code (QP…): replaced by the 2024 list
     "too_large": 413,
     "unauthorized": 401,
     "forbidden": 403,

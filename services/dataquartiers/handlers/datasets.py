@@ -18,18 +18,23 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from contracts.dataquartiers import (
+    DatasetAccess,
     DatasetReportV1,
     DatasetStatus,
     DatasetV1,
     GetDatasetV1,
+    GrantV1,
     ProblemV1,
     PublishDatasetV1,
     UploadDatasetV1,
 )
 from reference import Territories
 from services.dataquartiers.domain import datasets, ingest
-from services.dataquartiers.domain.catalogue import SELF, Catalogue
+from services.dataquartiers.domain.access import Grant
+from services.dataquartiers.domain.catalogue import SELF, Catalogue, Indicator
 from services.dataquartiers.domain.datasets import Dataset, IndicatorPublished
+from services.dataquartiers.domain.secrecy import Disclosure
+from services.dataquartiers.domain.territories import TerritoryRef
 from services.dataquartiers.store import DataquartiersUnitOfWork, UowFactory
 from services.runtime.errors import NotFound
 from services.runtime.logging import get_logger
@@ -90,6 +95,7 @@ async def upload_dataset(
                     summary=report.summary(),
                     created_at=now,
                     created_by=command.by,
+                    access=command.access.value,
                 )
             )
             await work.datasets.add_values(
@@ -132,7 +138,7 @@ async def publish_dataset(
         await work.datasets.lock_publication()
         dataset = await work.datasets.get(command.dataset_id, for_update=True)
         if dataset is None:
-            raise _not_found(command.dataset_id)
+            raise not_found(command.dataset_id)
         datasets.check_publishable(dataset)
         await work.datasets.mark_published(dataset.id, now, command.by)
         for indicator_id, vintage in await work.datasets.tables(dataset.id):
@@ -140,14 +146,11 @@ async def publish_dataset(
             if indicator is None:  # left the catalogue since the upload
                 log.warning("indicator no longer in the catalogue", indicator=indicator_id)
                 continue
-            raw = await work.datasets.published_raw(indicator_id, vintage)
-            bases = {}
-            if indicator.base not in (None, SELF):
-                base_table = await work.datasets.published_raw(str(indicator.base), vintage)
-                bases = {territory: item.value for territory, item in base_table.items()}
-            published = await asyncio.to_thread(  # CPU-bound: keep the service answering
-                datasets.secrecy_applied, reference.territories, indicator, raw, bases
-            )
+            published = await published_table(work, reference, dataset, indicator, vintage)
+            if dataset.access == datasets.RESTRICTED:
+                # Its own tables, read by named partners only: not announced to the public.
+                await work.access.replace_restricted(dataset.id, indicator_id, vintage, published)
+                continue
             await work.datasets.replace_published(indicator_id, vintage, published, dataset.id, now)
             work.record(
                 IndicatorPublished(
@@ -164,6 +167,38 @@ async def publish_dataset(
     return published_dataset
 
 
+async def published_table(
+    work: DataquartiersUnitOfWork,
+    reference: Reference,
+    dataset: Dataset,
+    indicator: Indicator,
+    vintage: int,
+) -> dict[TerritoryRef, Disclosure]:
+    """What publishing ``dataset`` would publish for one table: an open dataset's table is
+    recomputed over every published open dataset (with this one, published or about to be); a
+    restricted dataset's table is its own values alone."""
+    if dataset.access == datasets.RESTRICTED:
+        raw = await work.datasets.published_raw(indicator.id, vintage, dataset_id=dataset.id)
+    else:
+        raw = await work.datasets.published_raw(indicator.id, vintage)
+        if dataset.status != datasets.PUBLISHED:  # a preview: the draft as if published
+            draft = await work.datasets.published_raw(indicator.id, vintage, dataset_id=dataset.id)
+            raw.update(draft)
+    bases: dict[TerritoryRef, float] = {}
+    if indicator.base not in (None, SELF):
+        base_table = await work.datasets.published_raw(str(indicator.base), vintage)
+        if dataset.access == datasets.RESTRICTED or dataset.status != datasets.PUBLISHED:
+            base_table.update(
+                await work.datasets.published_raw(
+                    str(indicator.base), vintage, dataset_id=dataset.id
+                )
+            )
+        bases = {territory: item.value for territory, item in base_table.items()}
+    return await asyncio.to_thread(  # CPU-bound: keep the service answering
+        datasets.secrecy_applied, reference.territories, indicator, raw, bases
+    )
+
+
 async def get_dataset(query: GetDatasetV1, uow: UowFactory) -> DatasetV1:
     async with uow() as work:
         return await _get(work, query.dataset_id)
@@ -172,7 +207,11 @@ async def get_dataset(query: GetDatasetV1, uow: UowFactory) -> DatasetV1:
 async def _get(work: DataquartiersUnitOfWork, dataset_id: uuid.UUID) -> DatasetV1:
     dataset = await work.datasets.get(dataset_id)
     if dataset is None:
-        raise _not_found(dataset_id)
+        raise not_found(dataset_id)
+    return dataset_contract(dataset, await work.access.grants(dataset.id))
+
+
+def dataset_contract(dataset: Dataset, grants: Sequence[Grant] = ()) -> DatasetV1:
     return DatasetV1(
         dataset_id=dataset.id,
         name=dataset.name,
@@ -186,10 +225,21 @@ async def _get(work: DataquartiersUnitOfWork, dataset_id: uuid.UUID) -> DatasetV
         created_by=dataset.created_by,
         published_at=dataset.published_at,
         published_by=dataset.published_by,
+        access=DatasetAccess(dataset.access),
+        grants=tuple(
+            GrantV1(
+                partner=g.partner,
+                agreement=g.agreement,
+                starts_on=g.starts_on,
+                ends_on=g.ends_on,
+                granted_by=g.granted_by,
+            )
+            for g in grants
+        ),
     )
 
 
-def _not_found(dataset_id: uuid.UUID) -> NotFound:
+def not_found(dataset_id: uuid.UUID) -> NotFound:
     return NotFound("Jeu de données introuvable.", dataset_id=str(dataset_id))
 
 
