@@ -12,6 +12,7 @@ and fails in CI).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -27,8 +28,10 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx
+import nats
 import pytest
 from faststream.nats import NatsBroker
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import text
 
 from contracts.events import CreateEventV1, EventV1, PublishEventV1, RegisterV1, RegistrationV1
@@ -236,7 +239,14 @@ async def _published_event(rpc: RpcClient) -> EventV1:
     return await rpc.call(PublishEventV1(event_id=event.event_id, by=STAFF), EventV1)
 
 
-async def _registrations_under_chaos(platform: ScaledOut) -> tuple[EventV1, list[Outcome]]:
+@dataclass
+class Run:
+    event: EventV1
+    outcomes: list[Outcome]
+    log: list[str]  # what happened, in order: requests sent, kills, restarts
+
+
+async def _registrations_under_chaos(platform: ScaledOut) -> Run:
     broker = NatsBroker(platform.cluster.urls, max_reconnect_attempts=-1, reconnect_time_wait=0.5)
     await broker.connect()
     try:
@@ -247,30 +257,36 @@ async def _registrations_under_chaos(platform: ScaledOut) -> tuple[EventV1, list
         started = loop.time()
         chaos = dict(CHAOS)
         tasks = []
+        log: list[str] = []
 
         async def chaos_monkey() -> None:
             await asyncio.sleep(chaos["nats"])
             # The meta leader is the node whose loss hurts most: it goes.
             leader = platform.cluster.leader() or platform.cluster.nodes[0].name
             platform.cluster.kill(leader)
+            log.append("nats node killed")
             await asyncio.sleep(chaos["services"] - chaos["nats"])
             platform.replicas["events-0"].kill()
             platform.replicas["newsletters-0"].kill()
+            log.append("service replicas killed")
             await asyncio.sleep(chaos["restart"] - chaos["services"])
             await asyncio.to_thread(platform.cluster.restart, leader)
             platform.replicas["events-0"].start()
             platform.replicas["newsletters-0"].start()
+            log.append("restarted")
 
         monkey = asyncio.create_task(chaos_monkey())
         for index, outcome in enumerate(outcomes):
             due = started + SPREAD_SECONDS * index / PEOPLE
             await asyncio.sleep(max(0.0, due - loop.time()))
+            if index in (0, PEOPLE - 1):
+                log.append(f"registration {index} sent")
             tasks.append(
                 asyncio.create_task(_register_until_answered(rpc, event.event_id, outcome))
             )
         await asyncio.gather(*tasks)
         await monkey
-        return event, outcomes
+        return Run(event, outcomes, log)
     finally:
         await broker.stop()
 
@@ -290,6 +306,41 @@ async def _stored_registrations(
         await engine.dispose()
 
 
+@dataclass
+class BusState:
+    replicas: dict[str, int]
+    dead_letters: int
+    registration_facts: Counter[str]  # registration id -> confirmed/waitlisted facts stored
+
+
+async def _bus_state(urls: list[str]) -> BusState:
+    connection = await nats.connect(urls)
+    try:
+        js = connection.jetstream()
+        replicas = {}
+        for name in ("EVENTS", "NEWSLETTERS", "DLQ"):
+            info = await js.stream_info(name)
+            replicas[name] = info.config.num_replicas or 1
+        dead_letters = (await js.stream_info("DLQ")).state.messages
+        facts: Counter[str] = Counter()
+        for verb in ("confirmed", "waitlisted"):
+            subscription = await js.pull_subscribe(
+                f"reso.events.registration.{verb}.v1",
+                stream="EVENTS",
+                config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE),
+            )
+            while True:
+                try:
+                    batch = await subscription.fetch(200, timeout=1)
+                except TimeoutError:
+                    break
+                facts.update(json.loads(m.data)["registration_id"] for m in batch)
+            await subscription.unsubscribe()
+        return BusState(replicas, dead_letters, facts)
+    finally:
+        await connection.close()
+
+
 def _mails(directory: Path) -> list[tuple[str, str, str]]:
     """(recipient, Message-ID, Subject) of every message the sink received."""
     found = []
@@ -303,7 +354,16 @@ class TestScaleOut:
     def test_a_nats_node_and_a_replica_of_each_service_killed_mid_run_lose_and_double_nothing(
         self, scaled_out: ScaledOut
     ):
-        event, outcomes = asyncio.run(_registrations_under_chaos(scaled_out))
+        run = asyncio.run(_registrations_under_chaos(scaled_out))
+        event, outcomes = run.event, run.outcomes
+        retried = sum(o.attempts > 1 for o in outcomes)
+        print(f"\n{run.log}; {retried} registrations needed more than one attempt")
+
+        # The chaos came while registrations were arriving.
+        assert run.log.index("nats node killed") > run.log.index("registration 0 sent")
+        assert run.log.index("service replicas killed") < run.log.index(
+            f"registration {PEOPLE - 1} sent"
+        )
 
         # Every person got an answer in the end (retries included), and the chaos did happen.
         assert all(o.registration_id for o in outcomes), [
@@ -323,6 +383,13 @@ class TestScaleOut:
         statuses = Counter(status for _, _, status in stored)
         assert statuses == {"confirmed": SEATS, "waitlisted": PEOPLE - SEATS}  # never overbooked
 
+        # On the bus: streams replicated 3 times, one fact per registration, no dead letter.
+        bus = asyncio.run(_bus_state(scaled_out.cluster.urls))
+        assert bus.replicas == {"EVENTS": 3, "NEWSLETTERS": 3, "DLQ": 3}
+        assert bus.dead_letters == 0
+        assert Counter(bus.registration_facts.values()) == {1: PEOPLE}
+        assert set(bus.registration_facts) == set(ids.values())
+
         # Every registrant gets exactly one mail, of their registration's kind.
         wanted = {o.email for o in outcomes}
         _wait(
@@ -337,6 +404,6 @@ class TestScaleOut:
         assert doubled == {}
         subjects = {to: subject for to, _, subject in mails}
         status_of = {email: status for _, email, status in stored}
-        kinds = Counter((status_of[to], subject) for to, subject in subjects.items())
-        assert len({subject for (status, subject) in kinds if status == "confirmed"}) == 1
-        assert len({subject for (status, subject) in kinds if status == "waitlisted"}) == 1
+        kinds = {(status_of[to], subject) for to, subject in subjects.items()}
+        # One subject per kind of mail, a different one for each: each got their own kind.
+        assert len(kinds) == 2 and len({status for status, _ in kinds}) == 2
