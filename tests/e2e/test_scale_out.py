@@ -61,6 +61,9 @@ FAST = {
     "RESO_EVENTS_OUTBOX_POLL_SECONDS": "0.5",
     "RESO_NEWSLETTERS_OUTBOX_POLL_SECONDS": "0.5",
     "RESO_NEWSLETTERS_SEND_POLL_SECONDS": "0.2",
+    # A mail the killed newsletters replica had claimed goes to the other one after this.
+    "RESO_NEWSLETTERS_SMTP_TIMEOUT_SECONDS": "5",
+    "RESO_NEWSLETTERS_SEND_LEASE_SECONDS": "10",
 }
 
 
