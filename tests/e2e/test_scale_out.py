@@ -398,7 +398,7 @@ class TestScaleOut:
         assert Counter(bus.registration_facts.values()) == {1: PEOPLE}
         assert set(bus.registration_facts) == set(ids.values())
 
-        # Every registrant gets exactly one mail, of their registration's kind.
+        # Every registrant gets exactly one mail (one Message-ID), of their registration's kind.
         wanted = {o.email for o in outcomes}
         _wait(
             lambda: wanted <= {to for to, _, _ in _mails(scaled_out.mail_dir)},
@@ -407,9 +407,14 @@ class TestScaleOut:
         )
         time.sleep(3)  # room for a duplicate to show
         mails = _mails(scaled_out.mail_dir)
-        per_person = Counter(to for to, _, _ in mails)
-        doubled = {to: n for to, n in per_person.items() if n != 1}
-        assert doubled == {}
+        per_person = Counter(to for to, _ in {(to, message_id) for to, message_id, _ in mails})
+        assert {to: n for to, n in per_person.items() if n != 1} == {}
+        # SMTP is at-least-once: the one mail the killed sender may have had between the server's
+        # acceptance and recording it is sent again, with the same Message-ID (receivers keep one
+        # copy). Nothing else is ever sent twice.
+        copies = len(mails) - len({message_id for _, message_id, _ in mails})
+        print(f"{copies} mail(s) sent again with the same Message-ID")
+        assert copies <= 1
         subjects = {to: subject for to, _, subject in mails}
         status_of = {email: status for _, email, status in stored}
         kinds = {(status_of[to], subject) for to, subject in subjects.items()}
