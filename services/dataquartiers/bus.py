@@ -25,7 +25,14 @@ from contracts.dataquartiers import (
     TerritorySheetV1,
     UploadDatasetV1,
 )
+from contracts.dataquartiers_usecases import (
+    RunEmploymentMobilityV1,
+    RunHeatwaveIndexV1,
+    RunResidentialFlowsV1,
+    UseCaseRunV1,
+)
 from services.dataquartiers import handlers
+from services.dataquartiers.handlers import usecases
 from services.runtime.bus import Bus
 
 
@@ -76,3 +83,15 @@ def register(bus: Bus, uow: handlers.UowFactory, reference: handlers.Reference) 
     @bus.rpc(GetTerritorySheetV1.subject, description=GetTerritorySheetV1.__doc__)
     async def territory_sheet(query: GetTerritorySheetV1) -> TerritorySheetV1:
         return await handlers.territory_sheet(query, uow, reference)
+
+    @bus.rpc(RunHeatwaveIndexV1.subject, description=RunHeatwaveIndexV1.__doc__)
+    async def run_heatwave_index(command: RunHeatwaveIndexV1) -> UseCaseRunV1:
+        return await usecases.run_heatwave_index(command, uow, reference)
+
+    @bus.rpc(RunResidentialFlowsV1.subject, description=RunResidentialFlowsV1.__doc__)
+    async def run_residential_flows(command: RunResidentialFlowsV1) -> UseCaseRunV1:
+        return await usecases.run_residential_flows(command, uow, bus.files, reference)
+
+    @bus.rpc(RunEmploymentMobilityV1.subject, description=RunEmploymentMobilityV1.__doc__)
+    async def run_employment_mobility(command: RunEmploymentMobilityV1) -> UseCaseRunV1:
+        return await usecases.run_employment_mobility(command, uow, bus.files, reference)

@@ -30,6 +30,7 @@ from services.gateway.api import (
     people,
     selfservice,
 )
+from services.gateway.security import SiteSecurity
 from services.gateway.settings import GatewaySettings
 from services.gateway.store import PersonSessions, StaffStore
 from services.gateway.web import pages, territories
@@ -100,6 +101,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.person_sessions = PersonSessions(engine, timedelta(hours=settings.session_hours))
     errors.install(app)
     app.add_middleware(HttpMetrics)
+    app.add_middleware(
+        SiteSecurity,  # type: ignore[arg-type]
+        settings=settings,
+        render_html=lambda title, message: pages.message_html(settings.centre, title, message),
+        docs_path=app.docs_url,
+    )
     app.include_router(selfservice.router)
     app.include_router(people.router)
     app.include_router(people.affiliations_router)
@@ -140,4 +147,6 @@ def main() -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )

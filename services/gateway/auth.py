@@ -15,6 +15,9 @@ from services.gateway.store import PersonSessions, Role, StaffMember, StaffStore
 
 SESSION_COOKIE = "reso_session"
 
+ROLES_ALLOWED: dict[Callable[..., Awaitable[StaffMember]], frozenset[Role]] = {}
+"""The roles each ``require_role`` dependency lets through (read by the route census test)."""
+
 _bearer = HTTPBearer(auto_error=False, description="API token printed by `reso staff add`.")
 
 
@@ -35,6 +38,7 @@ def require_role(*roles: Role) -> Callable[..., Awaitable[StaffMember]]:
             raise ApiError(403, "forbidden", "Votre rôle ne donne pas accès à cette ressource.")
         return member
 
+    ROLES_ALLOWED[dependency] = frozenset(roles)
     return dependency
 
 

@@ -3,8 +3,9 @@
 The file is not in the command: the gateway streamed it into the object store and the command
 names it. The handler takes it from there (reads, then deletes it) and parses it in a worker
 thread so the service keeps answering meanwhile; the valid values are bulk-loaded into a draft
-in one transaction. Publishing applies statistical secrecy table by table and records one
-``IndicatorPublished`` per table in the same transaction (outbox).
+batch by batch as they are read (never all in memory), in one transaction. Publishing applies
+statistical secrecy table by table and records one ``IndicatorPublished`` per table in the same
+transaction (outbox).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -64,9 +65,13 @@ class Reference:
 async def upload_dataset(
     command: UploadDatasetV1, uow: UowFactory, files: FileSource, reference: Reference
 ) -> DatasetReportV1:
+    """Parse the file in a worker thread; unless it is a dry run, its valid values stream into
+    a draft batch by batch as they are read (the thread waits for each batch to be written), in
+    one transaction committed only if the file was not refused and held a value."""
     data = await files.take(command.file)
+    loop = asyncio.get_running_loop()
 
-    def parse() -> ingest.IngestReport:
+    def parse(sink: ingest.Sink) -> ingest.IngestReport:
         return ingest.parse(
             data,
             reference.catalogue,
@@ -75,38 +80,56 @@ async def upload_dataset(
             progress=lambda lines: log.info(
                 "reading indicator file", file=command.file, lines=lines
             ),
+            sink=sink,
         )
 
-    report = await asyncio.to_thread(parse)
-    dataset_id = None
-    if not command.dry_run and not report.refused and report.values:
+    if command.dry_run:
+        report = await asyncio.to_thread(parse, lambda batch: None)
+        dataset_id: uuid.UUID | None = None
+    else:
         dataset_id = uuid.uuid4()
         now = datetime.now(UTC)
+        draft = Dataset(
+            id=dataset_id,
+            name=command.name,
+            provenance=command.provenance,
+            status=datasets.DRAFT,
+            indicators=(),
+            vintages=(),
+            values=0,
+            summary="",
+            created_at=now,
+            created_by=command.by,
+            access=command.access.value,
+        )
         async with uow() as work:
-            await work.datasets.add(
-                Dataset(
-                    id=dataset_id,
-                    name=command.name,
-                    provenance=command.provenance,
-                    status=datasets.DRAFT,
-                    indicators=tuple(report.indicators),
-                    vintages=tuple(report.vintages),
-                    values=len(report.values),
-                    summary=report.summary(),
-                    created_at=now,
-                    created_by=command.by,
-                    access=command.access.value,
+            await work.datasets.add(draft)
+            loaded = 0
+
+            async def store(batch: list[ingest.Value]) -> None:
+                nonlocal loaded
+                await work.datasets.add_values(draft.id, batch)
+                loaded += len(batch)
+                log.info("loading indicator values", dataset=str(dataset_id), loaded=loaded)
+
+            def sink(batch: list[ingest.Value]) -> None:  # in the worker thread
+                asyncio.run_coroutine_threadsafe(store(batch), loop).result()
+
+            report = await asyncio.to_thread(parse, sink)
+            if report.refused or not report.kept:
+                dataset_id = None  # leaving without commit: nothing stays
+            else:
+                await work.datasets.update_contents(
+                    replace(
+                        draft,
+                        indicators=tuple(report.indicators),
+                        vintages=tuple(report.vintages),
+                        values=report.kept,
+                        summary=report.summary(),
+                    )
                 )
-            )
-            await work.datasets.add_values(
-                dataset_id,
-                report.values,
-                progress=lambda done: log.info(
-                    "loading indicator values", dataset=str(dataset_id), loaded=done
-                ),
-            )
-            await work.commit()
-        log.info("dataset uploaded", dataset=str(dataset_id), values=len(report.values))
+                await work.commit()
+                log.info("dataset uploaded", dataset=str(dataset_id), values=report.kept)
     errors, not_listed = _listed(report.errors)
     return DatasetReportV1(
         dataset_id=dataset_id,
@@ -116,11 +139,11 @@ async def upload_dataset(
         delimiter=report.delimiter,
         layout=report.layout,
         read=report.read,
-        valid=len(report.values),
+        valid=report.kept,
         empty_cells=report.empty_cells,
         indicators=tuple(report.indicators),
         vintages=tuple(report.vintages),
-        territories=len({value.territory for value in report.values}),
+        territories=report.territories,
         errors=errors,
         errors_not_listed=not_listed,
         notices=tuple(report.notices),

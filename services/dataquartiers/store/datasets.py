@@ -78,6 +78,20 @@ class DatasetRepository:
         row = (await self.session.execute(query)).first()
         return _dataset(row) if row else None
 
+    async def update_contents(self, dataset: Dataset) -> None:
+        """Record what a draft holds once its values are loaded (an upload streams its values
+        into a draft added beforehand)."""
+        await self.session.execute(
+            update(datasets)
+            .where(datasets.c.id == str(dataset.id))
+            .values(
+                indicators=json.dumps(list(dataset.indicators)),
+                vintages=json.dumps(list(dataset.vintages)),
+                value_count=dataset.values,
+                summary=dataset.summary,
+            )
+        )
+
     async def lock_publication(self) -> None:
         """Serialise publications (PostgreSQL; SQLite serialises every write already): two
         datasets of the same table published at once would each miss the other's values."""
@@ -236,6 +250,8 @@ class DatasetRepository:
         if vintage is not None:
             query = query.where(published_values.c.vintage == vintage)
         wanted = list(territories)
+        if wanted:  # narrowed in SQL by code (the primary key's last column), exactly below
+            query = query.where(published_values.c.code.in_({t.code for t in wanted}))
         rows = list(
             await self.session.execute(
                 query.order_by(

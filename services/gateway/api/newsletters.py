@@ -149,7 +149,7 @@ class SubscribersQuery(BaseModel):
     status: SubscriptionStatus | None = None
     email_contains: str | None = Field(default=None, min_length=2, max_length=254)
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=1_000_000_000)
 
 
 # --- public -----------------------------------------------------------------------------------
@@ -282,7 +282,7 @@ async def letter_subscribers(
     _staff: Staff,
     status: SubscriptionStatus = SubscriptionStatus.ACTIVE,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> SubscribersPageV1:
     query = SearchSubscribersV1(letter=slug, status=status, limit=limit, offset=offset)
     return await rpc.call(query, SubscribersPageV1)
@@ -297,7 +297,7 @@ async def inactive_subscribers(
     rpc: Rpc,
     _staff: Staff,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> SubscribersPageV1:
     """To review (CNIL guidance): ask them again, or let them go."""
     query = SearchSubscribersV1(flagged_inactive=True, limit=limit, offset=offset)

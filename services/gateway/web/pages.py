@@ -40,9 +40,11 @@ from contracts.newsletters import (
 )
 from services.gateway.api import Rpc
 from services.gateway.auth import SESSION_COOKIE
+from services.gateway.security import csrf_token, set_session_cookie
 from services.gateway.store import PersonSessions
 from services.newsletters.formatting import paris_date
 from services.runtime.rpc import RpcError
+from services.runtime.settings import CentreSettings
 
 router = APIRouter(include_in_schema=False)
 
@@ -93,9 +95,16 @@ _DONE = {
 
 def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     html = _templates.get_template(template).render(
-        centre=request.app.state.settings.centre, **context
+        centre=request.app.state.settings.centre, csrf_token=csrf_token(request), **context
     )
     return HTMLResponse(html, status_code=status)
+
+
+def message_html(centre: CentreSettings, title: str, message: str) -> str:
+    """A page with a French message and no form (refusals by the security middleware)."""
+    return _templates.get_template("message.html.j2").render(
+        centre=centre, title=title, message=message, failed=True
+    )
 
 
 def _message(
@@ -215,15 +224,7 @@ async def follow_link(
     sessions: PersonSessions = request.app.state.person_sessions
     session = await sessions.open(redeemed.person_id)
     response = RedirectResponse("/espace", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        session.token,
-        expires=session.expires_at,
-        httponly=True,
-        samesite="lax",
-        secure=request.app.state.settings.centre.public_url.startswith("https://"),
-        path="/",
-    )
+    set_session_cookie(response, request.app.state.settings, session.token, session.expires_at)
     return response
 
 
