@@ -4,7 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit integration e2e bench docs install clean
+.PHONY: run test lint typecheck unit integration e2e browser browser-deps bench docs install clean k8s
+
+# Browser tests: Debian's chromium driven by Playwright (no browser download), axe-core from npm.
+CHROMIUM ?= /usr/bin/chromium
+AXE_VERSION := 4.14.1
+AXE := var/browser/node_modules/axe-core/axe.min.js
 
 # Create the virtualenv and install the pinned project (re-done when pyproject.toml changes).
 $(STAMP): pyproject.toml
@@ -22,8 +27,18 @@ run: $(STAMP)
 	$(BIN)/reso up
 
 ## Lint, type-check and run every test (unit, integration, e2e) on real NATS, SQLite, PostgreSQL, SMTP.
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck browser-deps
 	$(BIN)/python -m pytest
+
+## Chromium from apt (only if missing; needs root, as in CI) and axe-core from the npm registry.
+browser-deps: $(AXE)
+	@test -x $(CHROMIUM) || { apt-get update && apt-get install -y --no-install-recommends chromium; }
+
+$(AXE):
+	npm install --silent --no-save --no-package-lock --prefix var/browser axe-core@$(AXE_VERSION)
+
+browser: $(STAMP) browser-deps
+	$(BIN)/python -m pytest tests/browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check contracts services reference tests bench
@@ -40,6 +55,11 @@ integration: $(STAMP)
 
 e2e: $(STAMP)
 	$(BIN)/python -m pytest tests/e2e
+
+## Render every overlay of deploy/k8s and validate it (kubectl and kubernetes-validate from the
+## dev extras; also part of `make test`, in tests/unit/test_deploy.py).
+k8s: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit/test_deploy.py
 
 ## Benchmarks: print `name: value unit (baseline value, ratio r)` lines.
 bench: $(STAMP) var/postfix/usr/sbin/smtp-sink

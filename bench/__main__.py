@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bench import members_import, outbox_relay, registrations, rpc_roundtrip, send
+from bench import ingest, members_import, outbox_relay, registrations, rpc_roundtrip, send
 
 
 def main() -> None:
-    for benchmark in (rpc_roundtrip, outbox_relay, members_import, registrations, send):
+    for benchmark in (rpc_roundtrip, outbox_relay, members_import, registrations, ingest, send):
         benchmark.main()
 
 

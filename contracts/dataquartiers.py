@@ -8,6 +8,7 @@ and the reason it is hidden (statistical secrecy).
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from enum import StrEnum
 from typing import ClassVar
 
@@ -30,6 +31,15 @@ class DatasetStatus(StrEnum):
     PUBLISHED = "published"
 
 
+class DatasetAccess(StrEnum):
+    """``open``: published for everyone. ``restricted``: shared with named partners under an
+    agreement; only their ``data`` accounts (and the centre's data team) read it, each read
+    logged."""
+
+    OPEN = "open"
+    RESTRICTED = "restricted"
+
+
 class ProblemV1(BaseModel):
     """A refused row of a file: where it starts (header = line 1) and why, in French."""
 
@@ -37,6 +47,30 @@ class ProblemV1(BaseModel):
 
     line: int
     reason: str
+
+
+class PublishedValueV1(BaseModel):
+    """A value as it may leave the service: the figure, or ``"s"`` and why it is hidden."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    territory: str = Field(description=_TERRITORY)
+    vintage: int
+    value: float | None = Field(description="None when hidden by statistical secrecy.")
+    shown: float | str = Field(description='The figure, or "s" when hidden.')
+    reason: str = Field(default="", description="Why it is hidden (French), else empty.")
+
+
+class GrantV1(BaseModel):
+    """A restricted dataset shared with a partner under an agreement, between two dates."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    partner: str = Field(description="Partner name, as on the partner's staff accounts.")
+    agreement: str = Field(description="Reference of the data-sharing agreement.")
+    starts_on: date
+    ends_on: date | None = Field(default=None, description="Last day included; None: open.")
+    granted_by: str = ""
 
 
 class IndicatorV1(BaseModel):
@@ -92,6 +126,9 @@ class UploadDatasetV1(Command):
     )
     dry_run: bool = False
     by: str = Field(description="E-mail of the staff account that asked.")
+    access: DatasetAccess = Field(
+        default=DatasetAccess.OPEN, description="Who may read it once published."
+    )
 
 
 class DatasetReportV1(Reply):
@@ -143,6 +180,145 @@ class DatasetV1(Reply):
     created_by: str
     published_at: AwareDatetime | None = None
     published_by: str | None = None
+    access: DatasetAccess = DatasetAccess.OPEN
+    grants: tuple[GrantV1, ...] = Field(
+        default=(), description="Partners a restricted dataset is shared with."
+    )
+
+
+class ShareDatasetV1(Command):
+    """Share a restricted dataset with a partner under an agreement (the centre's data team);
+    sharing again with the same partner replaces the agreement and dates. ``invalid`` for an
+    open dataset, ``not_found`` for an unknown one."""
+
+    subject: ClassVar[str] = "rpc.dataquartiers.dataset.share.v1"
+
+    dataset_id: uuid.UUID
+    partner: str = Field(min_length=1, max_length=200)
+    agreement: str = Field(min_length=1, max_length=200)
+    starts_on: date
+    ends_on: date | None = None
+    by: str = Field(description="E-mail of the staff account that asked.")
+
+
+class ListDatasetsV1(Query):
+    """Ask for every dataset, newest first (``data`` staff): descriptions, never values."""
+
+    subject: ClassVar[str] = "rpc.dataquartiers.dataset.list.v1"
+
+
+class DatasetsV1(Reply):
+    subject: ClassVar[str] = "rpc.dataquartiers.dataset.list.v1"
+
+    datasets: tuple[DatasetV1, ...]
+
+
+class ReaderV1(BaseModel):
+    """Who reads, as the gateway authenticated them. None (anonymous) reads open data only."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    email: str
+    role: str = Field(description="admin, staff or data.")
+    partner: str | None = Field(
+        default=None, description="The partner a ``data`` account belongs to; None: the centre."
+    )
+
+
+class GetDatasetValuesV1(Query):
+    """Ask for the published values of one dataset (secrecy applied). An open dataset: anyone.
+    A restricted one: a ``data`` account of a partner it is shared with today, or of the
+    centre's data team (no partner); every such read, allowed or refused, is logged. Refused:
+    ``forbidden``. A draft: ``conflict`` (nothing of a draft leaves the service)."""
+
+    subject: ClassVar[str] = "rpc.dataquartiers.dataset.values.v1"
+
+    dataset_id: uuid.UUID
+    reader: ReaderV1 | None = None
+    indicator: str | None = None
+    vintage: int | None = None
+    territories: tuple[str, ...] = Field(default=(), max_length=5000, description=_TERRITORY)
+
+
+class DatasetValueV1(PublishedValueV1):
+    """A published value of a dataset, with its indicator."""
+
+    indicator: str
+
+
+class DatasetValuesV1(Reply):
+    subject: ClassVar[str] = "rpc.dataquartiers.dataset.values.v1"
+
+    dataset_id: uuid.UUID
+    name: str
+    provenance: str
+    access: DatasetAccess
+    values: tuple[DatasetValueV1, ...]
+
+
+class ListDatasetReadsV1(Query):
+    """Ask for the log of reads of restricted datasets, newest first (admin or staff)."""
+
+    subject: ClassVar[str] = "rpc.dataquartiers.reads.list.v1"
+
+    dataset_id: uuid.UUID | None = None
+    limit: int = Field(default=100, ge=1, le=1000)
+    offset: int = Field(default=0, ge=0)
+
+
+class DatasetReadV1(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    at: AwareDatetime
+    reader: str = Field(description="E-mail of the account that read.")
+    role: str
+    partner: str | None
+    dataset_id: uuid.UUID
+    query: str = Field(description="What was asked (indicator, vintage, territories), as JSON.")
+    allowed: bool
+    values: int = Field(description="How many values the answer held.")
+
+
+class DatasetReadsV1(Reply):
+    subject: ClassVar[str] = "rpc.dataquartiers.reads.list.v1"
+
+    total: int
+    items: tuple[DatasetReadV1, ...]
+
+
+class PreviewDatasetV1(Query):
+    """Ask what statistical secrecy would hide if a draft were published now (``data`` staff):
+    per table, how many cells and why; never a value."""
+
+    subject: ClassVar[str] = "rpc.dataquartiers.dataset.preview.v1"
+
+    dataset_id: uuid.UUID
+
+
+class ReasonCountV1(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    reason: str = Field(description="French reason, as published beside the hidden cells.")
+    cells: int
+
+
+class TablePreviewV1(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    indicator: str
+    vintage: int
+    cells: int = Field(description="Cells the table would publish (with other datasets').")
+    hidden: int
+    hidden_primary: int
+    hidden_secondary: int
+    reasons: tuple[ReasonCountV1, ...]
+
+
+class SecrecyPreviewV1(Reply):
+    subject: ClassVar[str] = "rpc.dataquartiers.dataset.preview.v1"
+
+    dataset_id: uuid.UUID
+    tables: tuple[TablePreviewV1, ...]
 
 
 class PublishDatasetV1(Command):
@@ -155,18 +331,6 @@ class PublishDatasetV1(Command):
 
     dataset_id: uuid.UUID
     by: str = Field(description="E-mail of the staff account that asked.")
-
-
-class PublishedValueV1(BaseModel):
-    """A value as it may leave the service: the figure, or ``"s"`` and why it is hidden."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    territory: str = Field(description=_TERRITORY)
-    vintage: int
-    value: float | None = Field(description="None when hidden by statistical secrecy.")
-    shown: float | str = Field(description='The figure, or "s" when hidden.')
-    reason: str = Field(default="", description="Why it is hidden (French), else empty.")
 
 
 class GetIndicatorValuesV1(Query):
@@ -192,8 +356,9 @@ class IndicatorPublishedV1(Event):
     """New or revised figures of one indicator and vintage are published.
 
     Emitted by dataquartiers once per indicator and vintage of a dataset, in the transaction
-    that publishes the dataset (outbox). Not emitted for drafts, for dry runs, or for a
-    dataset publication refused. Carries no value: consumers (newsletters' "new data" block,
+    that publishes the dataset (outbox). Not emitted for drafts, for dry runs, for a
+    dataset publication refused, or for a restricted dataset (its figures go to named partners
+    only). Carries no value: consumers (newsletters' "new data" block,
     the gateway's caches) follow ``link`` or ask ``rpc.dataquartiers.indicator.values.v1``.
     """
 
@@ -206,3 +371,42 @@ class IndicatorPublishedV1(Event):
     vintage: int
     territories: tuple[str, ...] = Field(description=_TERRITORY)
     link: str = Field(description="Public page of the indicator and vintage.")
+
+
+class GetTerritorySheetV1(Query):
+    """Ask for a QPV's territory sheet (anyone): its published indicators beside those of its
+    communes, EPCI, department and region, open data only. ``not_found`` for an unknown code;
+    ``superseded_qpv_code`` for a 2015-generation ``QP…`` code."""
+
+    subject: ClassVar[str] = "rpc.dataquartiers.territory.sheet.v1"
+
+    qpv: str = Field(min_length=1, max_length=16)
+
+
+class SheetTerritoryV1(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    key: str = Field(description=_TERRITORY)
+    level: str
+    code: str
+    name: str
+
+
+class SheetIndicatorV1(BaseModel):
+    """One indicator and vintage of a sheet: the QPV's value first, then its surroundings'."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    indicator: IndicatorV1
+    vintage: int
+    provenance: str = Field(default="", description="Provenance of the dataset(s) published.")
+    values: tuple[PublishedValueV1, ...]
+
+
+class TerritorySheetV1(Reply):
+    subject: ClassVar[str] = "rpc.dataquartiers.territory.sheet.v1"
+
+    qpv: str
+    name: str
+    territories: tuple[SheetTerritoryV1, ...] = Field(description="The QPV, then around it.")
+    indicators: tuple[SheetIndicatorV1, ...]

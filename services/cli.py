@@ -107,6 +107,39 @@ def cmd_provision(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dead_letters_list(args: argparse.Namespace) -> int:
+    from services.runtime.dead_letters import list_dead_letters
+    from services.runtime.settings import NatsSettings
+
+    stored = asyncio.run(list_dead_letters(NatsSettings(), service=args.service, limit=args.limit))
+    for item in stored:
+        letter = item.letter
+        print(
+            f"{item.sequence}\t{letter.dead_lettered_at.isoformat(timespec='seconds')}"
+            f"\t{letter.service}\t{letter.subject}\t{letter.delivered}\t{letter.reason}"
+        )
+        if args.payload:
+            print(f"\t{letter.original_payload}")
+    print(f"{len(stored)} dead letter(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_dead_letters_replay(args: argparse.Namespace) -> int:
+    from services.runtime.dead_letters import replay_dead_letter
+    from services.runtime.settings import NatsSettings
+
+    failed = 0
+    for sequence in args.sequences:
+        try:
+            letter = asyncio.run(replay_dead_letter(NatsSettings(), sequence))
+        except LookupError as error:
+            print(f"{sequence}: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{sequence}: replayed on {letter.subject} (was dead-lettered by {letter.service})")
+    return 1 if failed else 0
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
     import os
 
@@ -126,13 +159,15 @@ async def _seed(env: dict[str, str]) -> None:
     # Credentials and the other NATS settings come from this process's environment; only the
     # URL may differ (``reso up`` picks the embedded server's port).
     url = env.get("RESO_NATS_URL")
-    broker = Bus("seed", NatsSettings(url=url) if url else NatsSettings()).broker
+    bus = Bus("seed", NatsSettings(url=url) if url else NatsSettings())
+    broker = bus.broker
     await broker.connect()
     try:
         rpc = RpcClient(broker, timeout=10)
         summary = await demo.load(rpc, date.today())
         agenda = await demo.load_agenda(rpc, date.today())
-        print(f"reso: demo data loaded ({summary}; {agenda})", flush=True)
+        indicators = await demo.load_indicators(rpc, bus.files)
+        print(f"reso: demo data loaded ({summary}; {agenda}; {indicators})", flush=True)
     finally:
         await broker.stop()
 
@@ -268,7 +303,7 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     async def add() -> str:
         engine = create_engine(settings.database_url)
         try:
-            return await StaffStore(engine).add(args.email, Role(args.role))
+            return await StaffStore(engine).add(args.email, Role(args.role), args.partner)
         finally:
             await engine.dispose()
 
@@ -332,6 +367,19 @@ def parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("seed", help="load demo data").set_defaults(func=cmd_seed)
 
+    dead = commands.add_parser("dead-letters", help="messages a consumer gave up on (DLQ)")
+    dead_commands = dead.add_subparsers(dest="dead_letters_command", required=True)
+    listing = dead_commands.add_parser("list", help="sequence, date, service, subject, reason")
+    listing.add_argument("--service", choices=SERVICE_NAMES, help="only this consumer's")
+    listing.add_argument("--limit", type=int, default=100)
+    listing.add_argument("--payload", action="store_true", help="also print each payload")
+    listing.set_defaults(func=cmd_dead_letters_list)
+    replay = dead_commands.add_parser(
+        "replay", help="publish letters again on their original subject, then delete them"
+    )
+    replay.add_argument("sequences", nargs="+", type=int, metavar="SEQUENCE")
+    replay.set_defaults(func=cmd_dead_letters_replay)
+
     members = commands.add_parser("members", help="members' register")
     members_commands = members.add_subparsers(dest="members_command", required=True)
     renew = members_commands.add_parser("renew", help="open year Y for last year's members")
@@ -363,6 +411,11 @@ def parser() -> argparse.ArgumentParser:
     add = staff_commands.add_parser("add", help="create a staff account and print its token")
     add.add_argument("email")
     add.add_argument("--role", choices=["admin", "staff", "data"], required=True)
+    add.add_argument(
+        "--partner",
+        default=None,
+        help="role data: the partner it belongs to (reads restricted datasets shared with it)",
+    )
     add.set_defaults(func=cmd_staff_add)
 
     sink = commands.add_parser("mailsink", help="run the local SMTP sink")

@@ -8,9 +8,20 @@ e-mail asking them to confirm; people staff add do not.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
+from importlib.resources import files as package_files
 from typing import Any
 
+from contracts.dataquartiers import (
+    DatasetReportV1,
+    DatasetStatus,
+    DatasetsV1,
+    DatasetV1,
+    ListDatasetsV1,
+    PublishDatasetV1,
+    UploadDatasetV1,
+)
 from contracts.events import (
     AgendaV1,
     CreateCycleV1,
@@ -43,6 +54,7 @@ from contracts.members import (
     SearchPeopleV1,
     WaiveMembershipV1,
 )
+from services.runtime.files import Files
 from services.runtime.rpc import RpcClient, RpcError
 
 BY = "reso seed"
@@ -326,3 +338,54 @@ async def load_agenda(rpc: RpcClient, today: date) -> str:
         await rpc.call(PublishEventV1(event_id=event.event_id, by=BY), EventV1)
         added += 1
     return f"{added} events published"
+
+
+# --- Data & Quartiers ---------------------------------------------------------------------------
+
+INDICATORS_FILE = "qpv2024_indicateurs_bretagne_pdl.csv"
+INDICATORS_NAME = "Indicateurs des 79 QPV de Bretagne et des Pays de la Loire (démonstration)"
+INDICATORS_VINTAGE = 2020
+INDICATORS_PROVENANCE = (
+    "Données de démonstration, non officielles. Compilation tierce de chiffres INSEE, CNAF et "
+    "SDES sur les QPV 2024 (github.com/RemiG1984/MaFrance, analyse_qpv.csv, commit 8ecb4e3), "
+    "non vérifiée contre les publications officielles ; millésime non indiqué par la source "
+    "(2020 retenu : la population de la Bretagne y correspond au recensement 2020)."
+)
+DATA_TIMEOUT_SECONDS = 120
+
+
+async def load_indicators(rpc: RpcClient, files: Files) -> str:
+    """The shipped demo indicators of the 79 QPV of Bretagne and Pays de la Loire, uploaded and
+    published through the real ingestion and secrecy path; a dataset of that name already
+    published is left as it is (a draft left by an interrupted run is published)."""
+    known = await rpc.call(ListDatasetsV1(), DatasetsV1)
+    mine = [d for d in known.datasets if d.name == INDICATORS_NAME]
+    if any(d.status == DatasetStatus.PUBLISHED for d in mine):
+        return "demo indicators already published"
+    if mine:
+        dataset_id = mine[0].dataset_id
+    else:
+        data = (package_files("reference") / "data" / INDICATORS_FILE).read_bytes()
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield data
+
+        stored = await files.put(chunks(), max_bytes=len(data) + 1)
+        report = await rpc.call(
+            UploadDatasetV1(
+                file=stored.name,
+                name=INDICATORS_NAME,
+                provenance=INDICATORS_PROVENANCE,
+                vintage=INDICATORS_VINTAGE,
+                by=BY,
+            ),
+            DatasetReportV1,
+            timeout=DATA_TIMEOUT_SECONDS,
+        )
+        if report.dataset_id is None:
+            raise RuntimeError(f"demo indicators refused: {report.summary}")
+        dataset_id = report.dataset_id
+    published = await rpc.call(
+        PublishDatasetV1(dataset_id=dataset_id, by=BY), DatasetV1, timeout=DATA_TIMEOUT_SECONDS
+    )
+    return f"demo indicators published ({published.values} values, {published.summary})"

@@ -113,7 +113,8 @@ class Platform:
             )
         self.gateway_url = f"http://{gateway_host}:{env['RESO_GATEWAY_PORT']}"
         env.setdefault("RESO_CENTRE_PUBLIC_URL", self.gateway_url)
-        for service in ("MEMBERS", "EVENTS"):  # both sign the personal links they mail
+        # members and events sign the personal links they mail, the gateway its CSRF tokens
+        for service in ("MEMBERS", "EVENTS", "GATEWAY"):
             if f"RESO_{service}_SECRET_KEY" not in env:
                 env[f"RESO_{service}_SECRET_KEY"] = self._secret_key()
         for name in MIGRATED:

@@ -19,6 +19,7 @@ from services.gateway.api import (
     attendance,
     calls,
     correspondents,
+    dataquartiers,
     events,
     governance,
     health,
@@ -29,12 +30,15 @@ from services.gateway.api import (
     people,
     selfservice,
 )
+from services.gateway.security import SiteSecurity
 from services.gateway.settings import GatewaySettings
 from services.gateway.store import PersonSessions, StaffStore
-from services.gateway.web import pages
+from services.gateway.web import pages, territories
 from services.runtime.bus import Bus
 from services.runtime.db import create_engine
 from services.runtime.logging import configure_logging, get_logger
+from services.runtime.metrics import HttpMetrics
+from services.runtime.probes import ProbeServer, metrics_app
 from services.runtime.rpc import RpcClient
 from services.runtime.service import retry_until_done
 
@@ -58,9 +62,17 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         # Serve at once; until NATS answers, API calls get a 503 and /readyz says not ready.
         connecting = asyncio.create_task(retry_until_done(bus.broker.start, "connect to NATS"))
         await asyncio.wait({connecting}, timeout=5)  # usually connected in milliseconds
+        # /metrics on a port of its own (RESO_GATEWAY_HTTP_PORT), never on the public one.
+        metrics: ProbeServer | None = None
+        if settings.http_port is not None:
+            metrics = ProbeServer(metrics_app(), host="0.0.0.0", port=settings.http_port)
+            await metrics.start()
+            app.state.metrics_server = metrics
         try:
             yield
         finally:
+            if metrics is not None:
+                await metrics.stop()
             if not connecting.done():
                 connecting.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -88,6 +100,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.staff = StaffStore(engine)
     app.state.person_sessions = PersonSessions(engine, timedelta(hours=settings.session_hours))
     errors.install(app)
+    app.add_middleware(HttpMetrics)
+    app.add_middleware(
+        SiteSecurity,  # type: ignore[arg-type]
+        settings=settings,
+        render_html=lambda title, message: pages.message_html(settings.centre, title, message),
+        docs_path=app.docs_url,
+    )
     app.include_router(selfservice.router)
     app.include_router(people.router)
     app.include_router(people.affiliations_router)
@@ -101,8 +120,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(calls.staff_router)
     app.include_router(attendance.router)
     app.include_router(newsletters.router)
+    app.include_router(dataquartiers.router)
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.include_router(territories.router)
     app.mount(
         "/static",
         StaticFiles(directory=str(Path(pages.__file__).parent / "static")),
@@ -126,4 +147,6 @@ def main() -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )

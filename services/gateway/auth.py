@@ -15,6 +15,9 @@ from services.gateway.store import PersonSessions, Role, StaffMember, StaffStore
 
 SESSION_COOKIE = "reso_session"
 
+ROLES_ALLOWED: dict[Callable[..., Awaitable[StaffMember]], frozenset[Role]] = {}
+"""The roles each ``require_role`` dependency lets through (read by the route census test)."""
+
 _bearer = HTTPBearer(auto_error=False, description="API token printed by `reso staff add`.")
 
 
@@ -35,6 +38,7 @@ def require_role(*roles: Role) -> Callable[..., Awaitable[StaffMember]]:
             raise ApiError(403, "forbidden", "Votre rôle ne donne pas accès à cette ressource.")
         return member
 
+    ROLES_ALLOWED[dependency] = frozenset(roles)
     return dependency
 
 
@@ -50,3 +54,19 @@ async def current_person(request: Request) -> uuid.UUID:
             "Connectez-vous à votre espace : demandez un lien de connexion par e-mail.",
         )
     return person_id
+
+
+async def optional_staff(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> StaffMember | None:
+    """The staff account of a bearer token, None without one; 401 for a bad token."""
+    if credentials is None:
+        return None
+    if credentials.scheme.lower() != "bearer":
+        raise ApiError(401, "unauthorized", "Authentification requise.")
+    store: StaffStore = request.app.state.staff
+    member = await store.by_token(credentials.credentials)
+    if member is None:
+        raise ApiError(401, "unauthorized", "Jeton d'accès invalide ou révoqué.")
+    return member

@@ -7,8 +7,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
+from contracts.base import Command, Query
 from services.runtime.errors import DomainError, Unavailable
 from services.runtime.logging import get_logger
 from services.runtime.rpc import RpcError
@@ -22,6 +24,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "conflict": 409,
     "not_attended": 409,  # an attendance certificate for someone not checked in
     "gone": 410,  # a personal link that expired or was already used
+    "superseded_qpv_code": 410,  # a 2015-generation QPV code (QP…): replaced by the 2024 list
     "too_large": 413,
     "unauthorized": 401,
     "forbidden": 403,
@@ -87,6 +90,17 @@ def _body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
+def _request_models() -> set[str]:
+    """Names of every command and query contract (what the gateway builds from requests)."""
+    names: set[str] = set()
+    pending: list[type] = [Command, Query]
+    while pending:
+        model = pending.pop()
+        names.add(model.__name__)
+        pending.extend(model.__subclasses__())
+    return names
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -96,6 +110,22 @@ def install(app: FastAPI) -> None:
                 "invalid",
                 "Les données envoyées sont invalides.",
                 fields=field_errors(list(exc.errors())),
+            ),
+        )
+
+    @app.exception_handler(ValidationError)
+    async def on_command_validation(request: Request, exc: ValidationError) -> JSONResponse:
+        """A command or query built from what the request sent (a path or query parameter the
+        route passes on as is) that its contract refuses: the request's fault, a 422. Any other
+        model (a service's reply) failing validation stays a server error."""
+        if exc.title not in _request_models():
+            raise exc
+        return JSONResponse(
+            status_code=422,
+            content=_body(
+                "invalid",
+                "Les données envoyées sont invalides.",
+                fields=field_errors(list(exc.errors())),  # type: ignore[arg-type]
             ),
         )
 

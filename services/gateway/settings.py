@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from limits import parse
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.runtime.settings import ServiceSettings
@@ -38,3 +39,36 @@ class GatewaySettings(ServiceSettings):
         "POSTs a delivery status notification to /api/v1/newsletters/bounces; unset: the "
         "route answers 404.",
     )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="Signs the CSRF tokens of forms; the same on every replica. "
+        "Unset: a random key per process (a form opened before a restart must be reloaded).",
+    )
+    https: bool | None = Field(
+        default=None,
+        description="Served over https: cookies are Secure and HSTS is sent. "
+        "Unset: true when RESO_CENTRE_PUBLIC_URL starts with https://.",
+    )
+    rate_limit_per_ip: str = Field(
+        default="30/minute",
+        description="Anonymous POST/PUT/PATCH/DELETE requests allowed per client address "
+        "('<n>/<second|minute|hour|day>', counted per gateway process); empty: no limit.",
+    )
+    rate_limit_per_email: str = Field(
+        default="10/hour",
+        description="Anonymous requests naming the same e-mail address (sign-up, sign-in link, "
+        "subscription), per gateway process; empty: no limit.",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Reverse proxies whose X-Forwarded-For/-Proto are trusted (comma-separated, "
+        "'*' for any): the client address rate limits count by, and https detection.",
+    )
+
+    @field_validator("rate_limit_per_ip", "rate_limit_per_email")
+    @classmethod
+    def _a_rate_limit(cls, value: str) -> str:
+        if value.strip():
+            parse(value)  # ValueError on a malformed limit
+        return value

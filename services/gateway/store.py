@@ -26,6 +26,7 @@ staff = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("revoked_at", UtcDateTime(), nullable=True),
+    Column("partner", String(200), nullable=True),  # a data partner's name (role data)
 )
 
 
@@ -48,9 +49,13 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class StaffMember:
+    """A staff account. ``partner``: for role ``data``, the partner organisation it belongs to
+    (reads the restricted datasets shared with that partner); None: the centre's own staff."""
+
     id: str
     email: str
     role: Role
+    partner: str | None = None
 
 
 def hash_token(token: str) -> str:
@@ -66,7 +71,7 @@ class StaffStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def add(self, email: str, role: Role) -> str:
+    async def add(self, email: str, role: Role, partner: str | None = None) -> str:
         """Create a staff account; returns its token (shown once, only the hash is kept)."""
         token = new_token()
         async with self._engine.begin() as connection:
@@ -77,6 +82,7 @@ class StaffStore:
                     role=role.value,
                     token_hash=hash_token(token),
                     created_at=utcnow(),
+                    partner=" ".join(partner.split()) if partner else None,
                 )
             )
         return token
@@ -85,12 +91,12 @@ class StaffStore:
         async with self._engine.connect() as connection:
             row = (
                 await connection.execute(
-                    select(staff.c.id, staff.c.email, staff.c.role).where(
+                    select(staff.c.id, staff.c.email, staff.c.role, staff.c.partner).where(
                         staff.c.token_hash == hash_token(token), staff.c.revoked_at.is_(None)
                     )
                 )
             ).first()
-        return StaffMember(row.id, row.email, Role(row.role)) if row else None
+        return StaffMember(row.id, row.email, Role(row.role), row.partner) if row else None
 
 
 @dataclass(frozen=True)

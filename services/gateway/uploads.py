@@ -4,11 +4,11 @@ in memory), the service is asked by RPC with the file's name and answers a repor
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 
-from contracts.base import Command
+from contracts.base import Command, Reply
 from contracts.members import ImportReportV1
 from services.gateway.errors import ApiError
 from services.gateway.settings import GatewaySettings
@@ -29,6 +29,8 @@ def _files(request: Request) -> Files:
     return files
 
 
+R = TypeVar("R", bound=Reply)
+
 UploadedFiles = Annotated[Files, Depends(_files)]
 """A route parameter of this type gets the object store of uploaded files."""
 
@@ -39,8 +41,12 @@ def import_timeout(size: int, settings: GatewaySettings) -> float:
 
 
 async def import_file(
-    request: Request, rpc: RpcClient, files: Files, command: Callable[[str], Command]
-) -> ImportReportV1:
+    request: Request,
+    rpc: RpcClient,
+    files: Files,
+    command: Callable[[str], Command],
+    reply: type[R] = ImportReportV1,  # type: ignore[assignment]
+) -> R:
     """Store the request body as a file, send ``command(file name)``, return the report.
 
     413 above ``RESO_GATEWAY_UPLOAD_MAX_BYTES`` (at once when the request declares its length),
@@ -58,7 +64,7 @@ async def import_file(
         raise ApiError(422, "invalid", "Le fichier est vide.")
     try:
         return await rpc.call(
-            command(stored.name), ImportReportV1, timeout=import_timeout(stored.size, settings)
+            command(stored.name), reply, timeout=import_timeout(stored.size, settings)
         )
     except RpcError as error:
         if error.error.code == "unavailable":

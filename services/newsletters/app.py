@@ -14,8 +14,9 @@ from services.newsletters.bounce_mailbox import read_bounce_mailbox
 from services.newsletters.domain import LinkDurations, SubscriptionLinks
 from services.newsletters.domain.sending import Renderer
 from services.newsletters.handlers import sending
-from services.newsletters.issue_mail import LetterRenderer, Limiters, SmtpPool, issue_composer
+from services.newsletters.issue_mail import IssueRenderer, Limiters, SmtpPool, issue_composer
 from services.newsletters.mailer import Mailer, Send, SmtpSender, Templates
+from services.newsletters.metrics import measure_mails
 from services.newsletters.settings import NewslettersSettings
 from services.newsletters.store import NewslettersUnitOfWork, contract_mapper, reliability
 from services.runtime.health import register_health
@@ -32,9 +33,11 @@ def build_app(
     clock: Callable[[], datetime] | None = None,
     renderer: Renderer | None = None,
     audience: sending.Audience | None = None,
+    start_send: handlers.StartSend | None = None,
 ) -> ServiceApp:
-    """The newsletters service. ``renderer`` and ``audience`` plug the issues into the sending
-    engine (default: a plain letter template, and the letter's active subscribers)."""
+    """The newsletters service. ``renderer``, ``audience`` and ``start_send`` replace how the
+    engine renders an issue, whom it goes to and how a send starts (default: the issue's own
+    templates, ``issue_audience`` and the engine)."""
     base = foundation("newsletters", settings, reliability)
     uow = base.units_of_work(NewslettersUnitOfWork, contract_mapper(settings.centre))
 
@@ -47,7 +50,11 @@ def build_app(
         while not stopping.is_set():
             try:
                 sent = await handlers.send_next_mail(
-                    uow, deliver, mailer, max_attempts=settings.send_max_attempts
+                    uow,
+                    deliver,
+                    mailer,
+                    max_attempts=settings.send_max_attempts,
+                    lease=timedelta(seconds=settings.send_lease_seconds),
                 )
             except Exception as error:  # database down: wait, then try again
                 log.warning("mail sender failed", error=repr(error))
@@ -73,7 +80,7 @@ def build_app(
                 await asyncio.wait_for(stopping.wait(), settings.inactivity_check_hours * 3600)
 
     rules = sending_rules(settings)
-    issue_renderer = renderer or LetterRenderer(uow, links, settings.centre)
+    issue_renderer = renderer or IssueRenderer(uow, links, settings.centre)
     compose_issue = issue_composer(settings.centre)
     limiters = Limiters()
 
@@ -118,15 +125,28 @@ def build_app(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), settings.bounce_poll_seconds)
 
-    newsletters_bus.register(base.bus, uow, links, now)
     newsletters_bus.register_sending(
         base.bus,
         uow,
-        audience=audience or sending.letter_audience,
+        audience=audience or sending.issue_recipients,
         rules=rules,
         soft_threshold=settings.bounce_soft_threshold,
         clock=now,
     )
+
+    start = start_send or sending.issue_starter(rules, now)
+
+    async def scheduled_issues(stopping: asyncio.Event) -> None:
+        """Every few seconds: hand the scheduled issues whose time has come to the engine."""
+        while not stopping.is_set():
+            try:
+                await handlers.send_due_issues(uow, now(), start)
+            except Exception as error:  # database down: try again at the next tick
+                log.warning("scheduled issues check failed", error=repr(error))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), settings.schedule_check_seconds)
+
+    newsletters_bus.register(base.bus, uow, links, now, settings.centre, start)
     register_health(base.bus, base.engine)
     return ServiceApp(
         "newsletters",
@@ -134,14 +154,15 @@ def build_app(
         base.engine,
         base.bus,
         base.relay,
-        workers=[mail_sender, subscribers_review, issue_sender, bounce_reader],
+        workers=[mail_sender, subscribers_review, scheduled_issues, issue_sender, bounce_reader],
+        gauges=[lambda: measure_mails(base.engine)],
     )
 
 
 def sending_rules(settings: NewslettersSettings) -> sending.SendingRules:
     return sending.SendingRules(
         batch_size=settings.send_batch_size,
-        lease=timedelta(seconds=settings.send_lease_seconds),
+        lease=timedelta(seconds=settings.issue_lease_seconds),
         retry_base=timedelta(seconds=settings.send_retry_base_seconds),
         max_attempts=settings.send_max_attempts,
         pause_after_errors=settings.send_pause_after_errors,

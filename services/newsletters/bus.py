@@ -8,10 +8,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from contracts.base import ExportPersonDataV1, PersonDataV1
+from contracts.dataquartiers import IndicatorPublishedV1
 from contracts.events import (
     ApplicationDecidedV1,
     ApplicationSubmittedV1,
     EventCancelledV1,
+    EventPublishedV1,
     EventUpdatedV1,
     RegistrationCancelledV1,
     RegistrationConfirmedV1,
@@ -28,27 +30,44 @@ from contracts.members import (
 )
 from contracts.newsletters import (
     AcceptedV1,
+    ArchivedIssuePageV1,
+    ArchiveV1,
     BounceReportV1,
+    CancelIssueV1,
     ConfirmSubscriptionV1,
     ControlSendV1,
+    CreateIssueV1,
     CreateLetterV1,
     DeliveryFailedV1,
     DescribeUnsubscribeV1,
     EraseSubscriberV1,
     FlaggedV1,
     FlagInactiveSubscribersV1,
+    GetArchivedIssueV1,
+    GetIssueV1,
     GetPreferencesV1,
     GetSendProgressV1,
     ImportSubscribersV1,
+    IssuePreviewV1,
+    IssueReplyV1,
+    IssueSentV1,
+    IssuesV1,
+    IssueTestSentV1,
     LetterReplyV1,
     LettersV1,
+    ListArchiveV1,
+    ListIssuesV1,
     ListLettersV1,
     PreferencesV1,
+    PreviewIssueV1,
     ReportBounceV1,
     RequestPreferencesLinkV1,
     RequestSubscriptionV1,
+    ScheduleIssueV1,
     SearchSubscribersV1,
+    SendIssueNowV1,
     SendProgressV1,
+    SendTestIssueV1,
     StartSendV1,
     SubscriberErasureV1,
     SubscribersImportReportV1,
@@ -57,6 +76,7 @@ from contracts.newsletters import (
     SubscriptionConfirmedV1,
     UnsubscribeTargetV1,
     UnsubscribeV1,
+    UpdateIssueV1,
     UpdateLetterV1,
     UpdatePreferencesV1,
     WelcomeMailSentV1,
@@ -66,6 +86,7 @@ from services.newsletters.domain import SubscriptionLinks
 from services.newsletters.handlers import sending
 from services.runtime.bus import Bus
 from services.runtime.errors import InvalidInput
+from services.runtime.settings import CentreSettings
 
 Clock = Callable[[], datetime]
 
@@ -75,11 +96,15 @@ def register(
     uow: handlers.UowFactory,
     links: SubscriptionLinks,
     clock: Clock = lambda: datetime.now(UTC),
+    centre: CentreSettings | None = None,
+    start_send: handlers.StartSend | None = None,
 ) -> None:
     bus.publisher(WelcomeMailSentV1)
     bus.publisher(SubscriptionConfirmedV1)
     bus.publisher(SubscriptionCancelledV1)
     _register_subscriptions(bus, uow, links, clock)
+    start = start_send or sending.issue_starter(sending.SendingRules(), clock)
+    _register_issues(bus, uow, links, clock, centre or CentreSettings(), start)
 
     @bus.consumer(
         MemberRegisteredV1.subject,
@@ -164,18 +189,22 @@ def register(
     @bus.consumer(
         EventUpdatedV1.subject,
         description="Owe each registrant the list of changes, with the updated calendar file "
-        "for those holding a seat (one per change and registration).",
+        "for those holding a seat (one per change and registration); update the event in "
+        "the letters' coming events.",
     )
     async def on_event_updated(event: EventUpdatedV1) -> None:
         await handlers.on_events_fact(event, uow)
+        await handlers.on_agenda_fact(event, uow)
 
     @bus.consumer(
         EventCancelledV1.subject,
         description="Owe each registrant the cancellation and its reason, with the calendar "
-        "cancellation for those holding a seat (one per registration).",
+        "cancellation for those holding a seat (one per registration); drop the event from "
+        "the letters' coming events.",
     )
     async def on_event_cancelled(event: EventCancelledV1) -> None:
         await handlers.on_events_fact(event, uow)
+        await handlers.on_agenda_fact(event, uow)
 
     @bus.consumer(
         ApplicationSubmittedV1.subject,
@@ -269,6 +298,7 @@ def register_sending(
 ) -> None:
     """The sending engine's RPCs (start, control, progress, bounce reports) and its event."""
     bus.publisher(DeliveryFailedV1)
+    bus.publisher(IssueSentV1)
 
     @bus.rpc(StartSendV1.subject, description=StartSendV1.__doc__)
     async def start_send(command: StartSendV1) -> SendProgressV1:
@@ -289,3 +319,71 @@ def register_sending(
         except binascii.Error as error:
             raise InvalidInput("Le rapport doit être encodé en base64.") from error
         return await sending.report_bounce(raw, uow, soft_threshold=soft_threshold, now=clock())
+
+
+def _register_issues(
+    bus: Bus,
+    uow: handlers.UowFactory,
+    links: SubscriptionLinks,
+    clock: Clock,
+    centre: CentreSettings,
+    start_send: handlers.StartSend,
+) -> None:
+    @bus.consumer(
+        EventPublishedV1.subject,
+        description="Add the event to the coming events the letters' blocks show (not a "
+        "member-only one).",
+    )
+    async def on_event_published(event: EventPublishedV1) -> None:
+        await handlers.on_agenda_fact(event, uow)
+
+    @bus.consumer(
+        IndicatorPublishedV1.subject,
+        description="Add the indicator and vintage to the new data the letters' blocks show.",
+    )
+    async def on_indicator_published(event: IndicatorPublishedV1) -> None:
+        await handlers.on_indicator_published(event, uow)
+
+    @bus.rpc(CreateIssueV1.subject, description=CreateIssueV1.__doc__)
+    async def create_issue(command: CreateIssueV1) -> IssueReplyV1:
+        return await handlers.create_issue(command, uow)
+
+    @bus.rpc(UpdateIssueV1.subject, description=UpdateIssueV1.__doc__)
+    async def update_issue(command: UpdateIssueV1) -> IssueReplyV1:
+        return await handlers.update_issue(command, uow)
+
+    @bus.rpc(GetIssueV1.subject, description="One issue (staff).")
+    async def get_issue(query: GetIssueV1) -> IssueReplyV1:
+        return await handlers.get_issue(query, uow)
+
+    @bus.rpc(ListIssuesV1.subject, description=ListIssuesV1.__doc__)
+    async def list_issues(query: ListIssuesV1) -> IssuesV1:
+        return await handlers.list_issues(query, uow)
+
+    @bus.rpc(PreviewIssueV1.subject, description=PreviewIssueV1.__doc__)
+    async def preview_issue(query: PreviewIssueV1) -> IssuePreviewV1:
+        return await handlers.preview_issue(query, uow, links, centre, clock())
+
+    @bus.rpc(SendTestIssueV1.subject, description=SendTestIssueV1.__doc__)
+    async def send_test_issue(command: SendTestIssueV1) -> IssueTestSentV1:
+        return await handlers.send_test_issue(command, uow, links, centre, clock())
+
+    @bus.rpc(ScheduleIssueV1.subject, description=ScheduleIssueV1.__doc__)
+    async def schedule_issue(command: ScheduleIssueV1) -> IssueReplyV1:
+        return await handlers.schedule_issue(command, uow, clock())
+
+    @bus.rpc(SendIssueNowV1.subject, description=SendIssueNowV1.__doc__)
+    async def send_issue_now(command: SendIssueNowV1) -> IssueReplyV1:
+        return await handlers.send_issue_now(command, uow, clock(), start_send)
+
+    @bus.rpc(CancelIssueV1.subject, description=CancelIssueV1.__doc__)
+    async def cancel_issue(command: CancelIssueV1) -> IssueReplyV1:
+        return await handlers.cancel_issue(command, uow)
+
+    @bus.rpc(ListArchiveV1.subject, description=ListArchiveV1.__doc__)
+    async def list_archive(query: ListArchiveV1) -> ArchiveV1:
+        return await handlers.list_archive(query, uow)
+
+    @bus.rpc(GetArchivedIssueV1.subject, description=GetArchivedIssueV1.__doc__)
+    async def get_archived_issue(query: GetArchivedIssueV1) -> ArchivedIssuePageV1:
+        return await handlers.get_archived_issue(query, uow, centre)

@@ -1,6 +1,6 @@
 """What the sending engine needs around it: a pool of reused SMTP connections (aiosmtplib), the
-MIME message of a delivery, per-second limiters (aiolimiter), and a plain renderer of letters
-used until issues bring their own templates."""
+MIME message of a delivery, per-second limiters (aiolimiter), and the renderer of issues (a
+plain one, ``LetterRenderer``, is kept for bench/send.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import email.policy
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
@@ -15,7 +16,9 @@ from email.message import EmailMessage
 import aiosmtplib
 from aiolimiter import AsyncLimiter
 
-from services.newsletters.domain import SubscriptionLinks
+from services.newsletters.domain import Letter, SubscriptionLinks
+from services.newsletters.domain.issues import Issue, from_header, letter_headers, render_issue
+from services.newsletters.domain.issues import Recipient as IssueRecipient
 from services.newsletters.domain.sending import (
     Delivery,
     OutgoingMessage,
@@ -241,3 +244,52 @@ def _escape(value: str) -> str:
     from markupsafe import escape
 
     return str(escape(value))
+
+
+class IssueRenderer:
+    """The issues' own renderer (``render_issue``: blocks, templates, inlined CSS) for the
+    engine: the issue and its letter are read once per send and kept (both are frozen while it
+    is sent); each message greets its recipient and carries their preferences and one-click
+    unsubscribe links, the RFC 2369/2919/8058 headers and the letter's sender. The engine sets
+    the Message-ID (one per delivery, stable across attempts)."""
+
+    def __init__(self, uow: UowFactory, links: SubscriptionLinks, centre: CentreSettings) -> None:
+        self._uow = uow
+        self._links = links
+        self._centre = centre
+        self._issues: dict[uuid.UUID, tuple[Issue, Letter]] = {}
+
+    async def _load(self, issue_id: uuid.UUID) -> tuple[Issue, Letter]:
+        if issue_id not in self._issues:
+            async with self._uow() as work:
+                issue = await work.issues.get(issue_id)
+                letter = await work.letters.get(issue.letter) if issue else None
+            if issue is None or letter is None:
+                raise LookupError(f"issue {issue_id} or its letter is gone")
+            if len(self._issues) >= 32:  # sends are few at a time; forget the oldest
+                self._issues.pop(next(iter(self._issues)))
+            self._issues[issue_id] = (issue, letter)
+        return self._issues[issue_id]
+
+    async def render(self, send: SendRef, recipient: Recipient) -> OutgoingMessage:
+        issue, letter = await self._load(send.issue_id)
+        reader = IssueRecipient(
+            subscriber_id=recipient.subscriber_id,
+            email=recipient.email,
+            first_name=recipient.first_name,
+            last_name=recipient.last_name,
+            subscription_id=recipient.subscriber_id,  # not kept in a delivery; unused to render
+            letter=letter.slug,
+        )
+        message = render_issue(issue, letter, reader, self._links, self._centre)
+        headers = letter_headers(issue, letter, reader, self._links, self._centre)
+        headers.pop("Message-ID", None)
+        sender_name, sender_email = from_header(letter, self._centre)
+        return OutgoingMessage(
+            subject=message.subject,
+            html=message.html,
+            text=message.text,
+            headers=headers,
+            sender_name=sender_name,
+            sender_email=sender_email,
+        )

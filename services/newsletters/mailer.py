@@ -111,6 +111,9 @@ class Mailer:
         self._payment = dues_payment_instructions
 
     def render(self, mail: TransactionalMail, now: datetime) -> Rendered:
+        if mail.kind is MailKind.ISSUE_TEST:  # rendered when staff asked (letter templates)
+            data = mail.data
+            return Rendered(subject=data["subject"], text=data["text"], html=data["html"])
         return self._templates.render(mail.kind.value, **self._context(mail, now))
 
     def compose(self, mail: TransactionalMail, now: datetime) -> EmailMessage:

@@ -35,6 +35,7 @@ from contracts.base import DeadLetterV1, ErrorBody, ErrorReply, Event
 from services.runtime.errors import DomainError, Unavailable
 from services.runtime.files import Files, provision_files
 from services.runtime.logging import get_logger
+from services.runtime.metrics import DEAD_LETTERS, MESSAGE_FAILURES, MESSAGES_HANDLED
 from services.runtime.settings import NatsSettings
 
 log = get_logger("reso.bus")
@@ -112,6 +113,7 @@ class DeadLetters:
         meta = raw.metadata
         msg_id = f"dlq-{meta.stream}-{meta.sequence.stream}"
         await publisher.publish(letter, headers={"Nats-Msg-Id": msg_id})
+        DEAD_LETTERS.labels(self._service, subject).inc()
         log.warning(
             "message dead-lettered", subject=subject, reason=reason, delivered=letter.delivered
         )
@@ -124,15 +126,20 @@ def reliability_middleware(
 
     class ReliabilityMiddleware(BaseMiddleware):
         async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
+            jetstream = _is_jetstream(msg)
+            labels = (service, "event" if jetstream else "rpc", msg.raw_message.subject)
             try:
-                return await call_next(msg)
+                result = await call_next(msg)
             except (ValidationError, DomainError) as error:
-                if _is_jetstream(msg):
+                if jetstream:
+                    MESSAGE_FAILURES.labels(*labels).inc()
                     await self._dead_letter(msg, _reason(error), error)
                     raise AckMessage() from error
+                MESSAGES_HANDLED.labels(*labels).inc()  # the answer is the error
                 return _error_reply(error)
             except Exception as error:
-                if not _is_jetstream(msg):
+                MESSAGE_FAILURES.labels(*labels).inc()
+                if not jetstream:
                     log.exception("rpc handler failed", subject=msg.raw_message.subject)
                     return _error_reply(error)
                 delivered = msg.raw_message.metadata.num_delivered
@@ -152,6 +159,8 @@ def reliability_middleware(
                     error=repr(error),
                 )
                 raise NackMessage(delay=delay) from error
+            MESSAGES_HANDLED.labels(*labels).inc()
+            return result
 
         async def _dead_letter(
             self, msg: StreamMessage[Any], reason: str, error: BaseException
@@ -254,7 +263,7 @@ class Bus:
             # message (nak) if even the dead-letter publish fails, so nothing is dropped silently.
             config=ConsumerConfig(
                 max_deliver=-1,
-                ack_wait=60,
+                ack_wait=self.settings.ack_wait_seconds,
                 deliver_policy=DeliverPolicy.ALL,
             ),
             ack_policy=AckPolicy.NACK_ON_ERROR,

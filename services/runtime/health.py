@@ -23,7 +23,11 @@ async def check(service: str, engine: AsyncEngine, broker: NatsBroker) -> Health
     except Exception as error:  # the type only: the answer is public, details go to the log
         log.warning("database health check failed", error=repr(error))
         checks["database"] = type(error).__name__
-    checks["nats"] = "ok" if await broker.ping(timeout=2) else "unreachable"
+    try:
+        nats_ok = await broker.ping(timeout=2)
+    except Exception:  # not connected yet
+        nats_ok = False
+    checks["nats"] = "ok" if nats_ok else "unreachable"
     return HealthReplyV1(
         service=service, ready=all(v == "ok" for v in checks.values()), checks=checks
     )

@@ -7,11 +7,12 @@ Each service keeps its revisions in ``services/<name>/migrations`` and its own v
 from __future__ import annotations
 
 import asyncio
+import zlib
 from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
 from services.runtime.db import create_engine
@@ -35,11 +36,17 @@ async def upgrade(service: str, database_url: str, revision: str = "head") -> No
     await asyncio.to_thread(upgrade_sync, service, database_url, revision)
 
 
+def migration_lock_key(service: str) -> int:
+    """The PostgreSQL advisory lock taken while ``service``'s migrations run."""
+    return zlib.crc32(f"reso-migrate-{service}".encode())
+
+
 def run_env(metadata: MetaData) -> None:
     """Body of every service's ``migrations/env.py`` (online mode, async engine)."""
     config = context.config
     url: str = config.attributes["database_url"]
-    version_table = f"alembic_version_{config.attributes['service']}"
+    service: str = config.attributes["service"]
+    version_table = f"alembic_version_{service}"
 
     def do_run(connection: Connection) -> None:
         context.configure(
@@ -50,6 +57,12 @@ def run_env(metadata: MetaData) -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Replicas starting together (init containers) migrate one after the other: the
+                # next one reads the version once the lock is released, and has nothing to do.
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": migration_lock_key(service)}
+                )
             context.run_migrations()
 
     async def run() -> None:

@@ -12,10 +12,10 @@ import asyncio
 import contextlib
 import zlib
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.runtime.logging import get_logger
@@ -59,6 +59,7 @@ class OutboxRelay:
         self._lock_key = zlib.crc32(f"reso-outbox-{service}".encode())
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._failures = 0
 
     def notify(self) -> None:
@@ -66,11 +67,15 @@ class OutboxRelay:
         self._wake.set()
 
     def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self, *, flush_timeout: float = 10.0) -> None:
         """Stop the loop, then publish what is still pending (bounded by ``flush_timeout``)."""
         if self._task is not None:
+            # The flag too: on Python 3.11 wait_for() swallows a cancellation that arrives as
+            # the relay is woken (a commit at shutdown), and the loop would go on for ever.
+            self._stopping = True
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -81,7 +86,7 @@ class OutboxRelay:
             log.warning("outbox flush incomplete", error=repr(error))
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.drain()
                 await self._maybe_prune()
@@ -119,6 +124,15 @@ class OutboxRelay:
                 delete(inbox).where(inbox.c.processed_at < now - self._keep_processed)
             )
         return int(published.rowcount), int(processed.rowcount)
+
+    async def backlog(self) -> tuple[int, datetime | None]:
+        """How many rows wait to be published, and when the oldest of them was written."""
+        query = select(func.count(), func.min(self._table.c.created_at)).where(
+            self._table.c.published_at.is_(None)
+        )
+        async with self._engine.connect() as connection:
+            count, oldest = (await connection.execute(query)).one()
+        return int(count), oldest
 
     async def drain(self) -> int:
         """Publish every pending row; return how many were published."""

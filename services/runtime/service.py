@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -20,12 +20,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from services.runtime.bus import Bus, provision_streams
 from services.runtime.db import create_engine, session_factory
 from services.runtime.logging import get_logger
+from services.runtime.metrics import set_outbox
 from services.runtime.migrations import upgrade
 from services.runtime.outbox import OutboxRelay
+from services.runtime.probes import ProbeServer, probe_app
 from services.runtime.settings import ServiceSettings
 from services.runtime.store import ReliabilityTables, ToContract, UnitOfWork
 
 log = get_logger("reso.service")
+
+WORKERS_DRAIN_SECONDS = 30.0
+"""How long :meth:`ServiceApp.stop` lets background workers finish after SIGTERM."""
+
+DRAIN_SECONDS = 30.0 + WORKERS_DRAIN_SECONDS + 10.0
+"""The longest a service takes to stop: in-flight messages (the broker's graceful timeout, 30 s),
+the workers, then the outbox flush (10 s). Kubernetes must wait longer before it kills the pod
+(``terminationGracePeriodSeconds``)."""
 
 U = TypeVar("U", bound=UnitOfWork)
 
@@ -80,28 +90,59 @@ class ServiceApp:
     bus: Bus
     relay: OutboxRelay
     workers: list[Worker] = field(default_factory=list)
+    gauges: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """Set gauges from the database at each scrape of /metrics (the outbox's are always set)."""
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    probes: ProbeServer | None = None
+    _closing: bool = False
 
     async def start(self, *, migrate: bool = False) -> None:
-        """Start serving; waits (with back-off) for NATS if it is not reachable yet."""
+        """Start serving; waits (with back-off) for NATS if it is not reachable yet.
+
+        The probe endpoints (``RESO_<SERVICE>_HTTP_PORT``) open first, so a pod waiting for
+        NATS is alive but not ready.
+        """
+        self._stopping = asyncio.Event()
+        self._closing = False
+        if self.settings.http_port is not None and self.probes is None:
+            self.probes = ProbeServer(
+                probe_app(
+                    self.name,
+                    self.engine,
+                    self.bus.broker,
+                    stopping=self._is_closing,
+                    refresh_metrics=self._refresh_gauges,
+                ),
+                host="0.0.0.0",  # the kubelet probes the pod on its own address
+                port=self.settings.http_port,
+            )
+            await self.probes.start()
         if migrate:
             await upgrade(self.name, self.settings.database_url)
         await retry_until_done(lambda: provision_streams(self.settings.nats), "provision streams")
         await retry_until_done(self.bus.broker.start, "connect to NATS")
         self.relay.start()
-        self._stopping = asyncio.Event()
         self._tasks = [
             asyncio.create_task(worker(self._stopping), name=f"{self.name}-worker")
             for worker in self.workers
         ]
         log.info("service started", nats=self.settings.nats.url)
 
+    def _is_closing(self) -> bool:
+        return self._closing
+
+    async def _refresh_gauges(self) -> None:
+        set_outbox(self.name, *await self.relay.backlog())
+        for refresh in self.gauges:
+            await refresh()
+
     async def stop(self) -> None:
         """Stop taking work, finish what is in flight, flush the outbox, close connections.
 
         Each step goes on even if NATS or the database is already gone.
         """
+        self._closing = True  # /readyz answers 503 from now on
         for subscriber in self.bus.broker.subscribers:
             try:
                 await subscriber.stop()
@@ -109,7 +150,7 @@ class ServiceApp:
                 log.warning("subscriber did not stop cleanly", error=repr(error))
         self._stopping.set()
         if self._tasks:
-            _, late = await asyncio.wait(self._tasks, timeout=30)
+            _, late = await asyncio.wait(self._tasks, timeout=WORKERS_DRAIN_SECONDS)
             for task in late:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -120,6 +161,9 @@ class ServiceApp:
         except Exception as error:
             log.warning("broker did not close cleanly", error=repr(error))
         await self.engine.dispose()
+        if self.probes is not None:
+            await self.probes.stop()
+            self.probes = None
         log.info("service stopped")
 
 
@@ -150,6 +194,8 @@ async def serve(app: ServiceApp, *, migrate: bool = False) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await starting
         await app.engine.dispose()
+        if app.probes is not None:
+            await app.probes.stop()
         return
     starting.result()
     await stopping

@@ -32,6 +32,12 @@ class NatsSettings(BaseSettings):
     )
     retry_base_seconds: float = Field(default=0.5, gt=0, description="First retry delay.")
     retry_max_seconds: float = Field(default=30, gt=0, description="Longest retry delay.")
+    ack_wait_seconds: float = Field(
+        default=60,
+        gt=0,
+        description="How long a consumer has to acknowledge an event before NATS delivers it "
+        "again (to another replica if the first died holding it).",
+    )
     rpc_timeout_seconds: float = Field(default=5, gt=0, description="Request/reply timeout.")
     rpc_concurrency: int = Field(default=16, ge=1, description="RPC requests handled at once.")
     publish_timeout_seconds: float = Field(
@@ -90,6 +96,14 @@ class ServiceSettings(BaseSettings):
     )
     outbox_retention_days: float = Field(
         default=7, gt=0, description="Published outbox rows (personal data) are deleted after."
+    )
+    http_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Port of the process's own endpoints on every interface: /healthz, "
+        "/readyz and /metrics (the gateway: /metrics only, its probes are on its HTTP port). "
+        "Unset: none is opened.",
     )
     nats: NatsSettings = Field(default_factory=NatsSettings)
     centre: CentreSettings = Field(default_factory=CentreSettings)

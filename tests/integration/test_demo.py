@@ -7,6 +7,14 @@ from datetime import date
 
 from faststream.nats import NatsBroker
 
+from contracts.dataquartiers import (
+    DatasetsV1,
+    GetIndicatorValuesV1,
+    GetTerritorySheetV1,
+    IndicatorValuesV1,
+    ListDatasetsV1,
+    TerritorySheetV1,
+)
 from contracts.events import AgendaV1, CycleV1, GetCycleV1, SearchAgendaV1
 from contracts.members import (
     OrganisationsPageV1,
@@ -15,12 +23,23 @@ from contracts.members import (
     SearchPeopleV1,
 )
 from services import demo
+from services.dataquartiers.app import build_app as build_dataquartiers
+from services.dataquartiers.settings import DataquartiersSettings
 from services.events.app import build_app as build_events
 from services.members.app import build_app as build_members
 from services.members.domain.memberships import MemberRef
+from services.runtime.bus import Bus, provision_streams
 from services.runtime.rpc import RpcClient
 from tests.support.events import events_settings
-from tests.support.services import members_settings, members_uow, running
+from tests.support.services import (
+    CENTRE,
+    members_settings,
+    members_uow,
+    nats_settings,
+    payload,
+    running,
+    stream_messages,
+)
 
 
 class TestDemoData:
@@ -77,3 +96,50 @@ class TestDemoAgenda:
         laval = next(e for e in agenda.events if "Laval" in e.title)
         assert (laval.starts_at.date(), laval.department) == (date(2027, 6, 13), "53")
         assert len(cycle.sessions) == 2
+
+
+class TestDemoIndicators:
+    async def test_publishes_the_79_qpv_indicators_once_labelled_as_not_official(
+        self, database, nats_server
+    ):
+        await provision_streams(nats_settings(nats_server.url))
+        settings = DataquartiersSettings(
+            database_url=database("dataquartiers"),
+            nats=nats_settings(nats_server.url),
+            centre=CENTRE,
+            outbox_poll_seconds=0.2,
+        )
+        async with running(build_dataquartiers(settings)):
+            bus = Bus("seed", nats_settings(nats_server.url))
+            await bus.broker.connect()
+            rpc = RpcClient(bus.broker, timeout=30)
+            first = await demo.load_indicators(rpc, bus.files)
+            again = await demo.load_indicators(rpc, bus.files)
+            datasets = await rpc.call(ListDatasetsV1(), DatasetsV1)
+            population = await rpc.call(
+                GetIndicatorValuesV1(indicator="population_municipale", vintage=2020),
+                IndicatorValuesV1,
+            )
+            poverty = await rpc.call(
+                GetIndicatorValuesV1(indicator="taux_pauvrete"), IndicatorValuesV1
+            )
+            sheet = await rpc.call(GetTerritorySheetV1(qpv="QN04405M"), TerritorySheetV1)
+            await bus.broker.stop()
+        events = await stream_messages(
+            nats_server.url, "DATAQUARTIERS", "reso.dataquartiers.indicator.published.v1"
+        )
+
+        assert first.startswith("demo indicators published (971 values")
+        assert again == "demo indicators already published"
+        (dataset,) = datasets.datasets
+        assert dataset.status == "published" and dataset.vintages == (2020,)
+        assert "non officielles" in dataset.provenance and "MaFrance" in dataset.provenance
+        assert len(population.values) == 79
+        shown = {v.territory: v.shown for v in population.values}
+        assert shown["qpv:QN02201M"] == 1296.0  # Ar Santé - Les Fontaines, Lannion
+        # Without household counts, fiscal secrecy cannot be checked: every rate is hidden.
+        assert poverty.values and {v.shown for v in poverty.values} == {"s"}
+        assert {t.indicator.id for t in sheet.indicators} >= {"population_municipale"}
+        assert all("non officielles" in t.provenance for t in sheet.indicators)
+        assert len(events) == len(dataset.indicators)  # announced once, not twice
+        assert {payload(e)["vintage"] for e in events} == {2020}

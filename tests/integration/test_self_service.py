@@ -463,7 +463,7 @@ class TestDownloadMyData:
         document = exported.json()
         assert document["person_id"] == person_id
         assert set(document["services"]) == {"members", "newsletters", "events"}
-        assert document["services"]["events"] == {"registrations": []}
+        assert document["services"]["events"] == {"registrations": [], "applications": []}
         members_part = document["services"]["members"]
         assert members_part["person"]["first_name"] == "Maëlle"
         assert members_part["person"]["title"] == "Coordinatrice PRE"

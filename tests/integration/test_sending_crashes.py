@@ -40,7 +40,7 @@ def _env(database_url: str, nats_url: str, smtp_port: int) -> dict[str, str]:
         "RESO_NEWSLETTERS_SECRET_KEY": "reso-tests-newsletters-secret-0123456789",
         "RESO_NEWSLETTERS_SEND_BATCH_SIZE": str(BATCH),
         "RESO_NEWSLETTERS_SEND_CONNECTIONS": "2",
-        "RESO_NEWSLETTERS_SEND_LEASE_SECONDS": "3",
+        "RESO_NEWSLETTERS_ISSUE_LEASE_SECONDS": "3",
         "RESO_NEWSLETTERS_SEND_POLL_SECONDS": "0.2",
         "RESO_NEWSLETTERS_OUTBOX_POLL_SECONDS": "0.2",
         "RESO_CENTRE_SLUG": CENTRE.slug,

@@ -14,6 +14,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from services.gateway.app import create_app
+from services.gateway.security import CSRF_COOKIE, CSRF_HEADER, CsrfTokens
 from services.gateway.settings import GatewaySettings
 from services.members.domain.access import LinkDurations, LinkSigner
 from services.members.settings import MembersSettings
@@ -155,18 +156,46 @@ def payload(message: Any) -> dict[str, Any]:
 async def gateway(
     database_url: str, nats_url: str, **overrides: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The gateway app over ASGI; ``overrides`` are further ``GatewaySettings`` fields."""
+    """The gateway app over ASGI; ``overrides`` are further ``GatewaySettings`` fields.
+
+    The client behaves like the site's own scripts: it sends the CSRF cookie back in the
+    ``X-CSRF-Token`` header (tests of the CSRF check itself use a client of their own), and
+    rate limits are off unless ``overrides`` set them."""
     await upgrade("gateway", database_url)
+    settings: dict[str, Any] = {
+        "secret_key": GATEWAY_SECRET,
+        "rate_limit_per_ip": "",
+        "rate_limit_per_email": "",
+    }
+    settings.update(overrides)
     app = create_app(
         GatewaySettings(
-            database_url=database_url, nats=nats_settings(nats_url), centre=CENTRE, **overrides
+            database_url=database_url, nats=nats_settings(nats_url), centre=CENTRE, **settings
         )
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://gateway",
+            event_hooks={"request": [_send_csrf_token]},
+        ) as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
+
+
+GATEWAY_SECRET = "test-gateway-secret-key"
+
+
+async def _send_csrf_token(request: httpx.Request) -> None:
+    """Send the ``reso_csrf`` cookie's value as ``X-CSRF-Token`` (minting one if the client
+    has none yet), as a script of the site would."""
+    header = request.headers.get("cookie", "")
+    found = [part.split("=", 1)[1] for part in header.split("; ") if part.startswith(CSRF_COOKIE)]
+    token = found[0] if found else CsrfTokens(GATEWAY_SECRET).issue()
+    if not found:
+        request.headers["cookie"] = f"{header}; {CSRF_COOKIE}={token}".lstrip("; ")
+    request.headers[CSRF_HEADER] = token
 
 
 async def stored_files(nats_url: str) -> list[str]:

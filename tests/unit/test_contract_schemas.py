@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field, create_model
 
 import contracts.base
 import contracts.dataquartiers
+import contracts.dataquartiers_usecases
 import contracts.events
 import contracts.members
 import contracts.newsletters
@@ -39,6 +40,7 @@ CONTRACT_MODULES: tuple[ModuleType, ...] = (
     contracts.events,
     contracts.newsletters,
     contracts.dataquartiers,
+    contracts.dataquartiers_usecases,
 )
 SUBJECTLESS_CONTRACTS: tuple[type[BaseModel], ...] = (
     HealthCheckV1,

@@ -800,3 +800,14 @@ class TestSummary:
 
     def test_says_zero_in_the_singular_as_french_does(self) -> None:
         assert parse_people(people()).summary() == "0 ligne lue, 0 valide, 0 en erreur"
+
+
+@pytest.mark.parametrize("parse", [parse_people, parse_organisations])
+@pytest.mark.parametrize("data", [b'"nom"x;prenom\nA;B\n', b"nom\rprenom;\xc3\xa9\n"])
+def test_a_header_line_the_csv_reader_cannot_read_is_refused_not_a_crash(parse, data) -> None:
+    report = parse(data)
+
+    assert report.refused
+    assert [(e.line, e.reason.split(" (")[0]) for e in report.errors] == [
+        (1, "première ligne illisible")
+    ]

@@ -78,6 +78,7 @@ print(json.dumps({"after_import": after_import, "after_call": opened}))
             "qpv2024_bretagne_pdl.geojson",
             "qpv2024_communes_bretagne_pdl.csv",
             "qpv2024_france_liste.csv",
+            "qpv2024_indicateurs_bretagne_pdl.csv",
             "regions.csv",
         ]
 

@@ -18,7 +18,7 @@ from services.newsletters.domain import (
     Subscriber,
     SubscriptionLinks,
 )
-from services.newsletters.domain.imports import parse_subscribers
+from services.newsletters.domain.imports import UNREADABLE, parse_subscribers
 from services.runtime.errors import InvalidInput
 
 SECRET = "unit-tests-newsletters-secret-0123"
@@ -156,3 +156,12 @@ class TestReadingAnImportFile:
 
         assert parsed.refused
         assert "email" in parsed.errors[0][1]
+
+    def test_reads_old_mac_line_ends_and_refuses_an_unreadable_file_without_crashing(self) -> None:
+        TODAY = date(2030, 1, 1)
+        mac = parse_subscribers(b"email\ra@example.org\rb@example.org\r", TODAY, TODAY)
+        broken = parse_subscribers(b"email\n" + b"a" * 200_000, TODAY, TODAY)
+
+        assert [row.email for row in mac.rows] == ["a@example.org", "b@example.org"]
+        assert broken.refused
+        assert broken.errors == [(1, UNREADABLE)]

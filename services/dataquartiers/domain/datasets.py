@@ -22,6 +22,7 @@ from services.dataquartiers.domain.territories import TerritoryRef, describe_key
 from services.runtime.errors import Conflict
 
 DRAFT, PUBLISHED = "draft", "published"
+OPEN, RESTRICTED = "open", "restricted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,7 @@ class Dataset:
     created_by: str
     published_at: datetime | None = None
     published_by: str | None = None
+    access: str = OPEN
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,10 @@
 
 :func:`parse` reads the bytes of a CSV file and returns an :class:`IngestReport`: the valid
 values, typed, and every refused row with its line number and the reason in French. Nothing is
-written, so parsing *is* the validation report; the store then bulk-loads ``report.values``.
+written, so parsing *is* the validation report; the store then bulk-loads ``report.values``, or,
+for large files, parse hands the values to a ``sink`` in batches as it goes (the report then
+keeps only their count, indicators, vintages and territories), so a million values are never
+all in memory at once.
 
 Accepted files:
 
@@ -40,6 +43,9 @@ if TYPE_CHECKING:
 
 PROGRESS_EVERY = 10_000
 """Lines between two progress calls."""
+
+SINK_BATCH = 20_000
+"""Values per call of a ``sink``."""
 
 _DELIMITERS = (";", ",", "\t")  # on a tie the first wins: French Excel writes ";"
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
@@ -100,14 +106,24 @@ class IngestReport:
     notices: list[str] = field(default_factory=list)
     empty_cells: int = 0
     refused: bool = False
+    kept: int = 0
+    """Valid values read: ``len(values)``, or what went to the sink."""
+    seen_indicators: set[str] = field(default_factory=set, repr=False)
+    seen_vintages: set[int] = field(default_factory=set, repr=False)
+    seen_territories: set[TerritoryRef] = field(default_factory=set, repr=False)
 
     @property
     def indicators(self) -> list[str]:
-        return sorted({value.indicator for value in self.values})
+        return sorted(self.seen_indicators)
 
     @property
     def vintages(self) -> list[int]:
-        return sorted({value.vintage for value in self.values})
+        return sorted(self.seen_vintages)
+
+    @property
+    def territories(self) -> int:
+        """How many territories the valid values cover."""
+        return len(self.seen_territories)
 
     def summary(self) -> str:
         """One French sentence, e.g. "80 lignes lues, 1 027 valeurs valides, 2 erreurs"."""
@@ -115,7 +131,7 @@ class IngestReport:
             return "fichier refusé : " + " ; ".join(error.reason for error in self.errors)
         parts = [
             _count(self.read, "ligne lue", "lignes lues"),
-            _count(len(self.values), "valeur valide", "valeurs valides"),
+            _count(self.kept, "valeur valide", "valeurs valides"),
             _count(len(self.errors), "erreur", "erreurs"),
         ]
         if self.empty_cells:
@@ -126,6 +142,10 @@ class IngestReport:
 Progress = Callable[[int], None]
 """Called with the number of lines read so far, every :data:`PROGRESS_EVERY` lines."""
 
+Sink = Callable[[list[Value]], None]
+"""Receives the valid values in batches of :data:`SINK_BATCH` (the last one smaller); an
+exception it raises stops the parse and propagates."""
+
 
 def parse(
     data: bytes,
@@ -134,8 +154,13 @@ def parse(
     *,
     vintage: int | None = None,
     progress: Progress | None = None,
+    sink: Sink | None = None,
 ) -> IngestReport:
-    """Read an indicator file; ``vintage`` applies to rows whose file has no vintage column."""
+    """Read an indicator file; ``vintage`` applies to rows whose file has no vintage column.
+
+    Without ``sink`` the valid values are in ``report.values``; with one, they go to it in
+    batches as they are read and ``report.values`` stays empty (``report.kept`` counts them).
+    """
     report = IngestReport()
     if data.startswith(b"PK\x03\x04"):
         return _refuse(report, 1, "classeur Excel ou OpenDocument : enregistrez-le en CSV")
@@ -151,7 +176,7 @@ def parse(
     if header is None:
         return _refuse(report, 1, "fichier vide")
     keys = [column_key(title) for title in header]
-    reading = _Reading(report, catalogue, ref, vintage, progress)
+    reading = _Reading(report, catalogue, ref, vintage, progress, sink)
 
     def find(names: frozenset[str]) -> int | None:
         return next((i for i, key in enumerate(keys) if key in names), None)
@@ -179,6 +204,7 @@ def parse(
         reading.notice_ignored(header, used)
         for line, record in _records(reader, report, progress):
             reading.long_row(line, record, columns)
+        reading.flush()
     else:
         report.layout = "wide"
         indicators: dict[int, Indicator] = {}
@@ -196,6 +222,7 @@ def parse(
         reading.notice_ignored(header, {territory, level, vintage_column, *indicators})
         for line, record in _records(reader, report, progress):
             reading.wide_row(line, record, territory, level, vintage_column, indicators)
+        reading.flush()
     return report
 
 
@@ -221,14 +248,18 @@ class _Reading:
         ref: Territories,
         vintage: int | None,
         progress: Progress | None,
+        sink: Sink | None = None,
     ) -> None:
         self.report = report
+        self.sink = sink
+        self.batch: list[Value] = report.values if sink is None else []
         self.catalogue = catalogue
         self.ref = ref
         self.vintage = vintage
         self.progress = progress
         self.territories: dict[tuple[str, str], TerritoryRef | str] = {}
-        self.seen: dict[tuple[TerritoryRef, str, int], int] = {}
+        self.seen: dict[tuple[TerritoryRef, str, int], int] = {}  # long layout: per value
+        self.rows: dict[tuple[TerritoryRef, int], int] = {}  # wide layout: per row
 
     def notice_ignored(self, header: list[str], used: set[int | None]) -> None:
         for index, title in enumerate(header):
@@ -253,12 +284,18 @@ class _Reading:
             self.report.errors.extend(RowError(line, problem) for problem in problems)
             return
         assert territory is not None and isinstance(vintage, int)
+        first = self.rows.setdefault((territory, vintage), line)
+        if first != line:  # one key per row, not per value: a wide file's values are many
+            self.report.errors.append(
+                RowError(line, f"doublon : {territory.code} {vintage} déjà donné ligne {first}")
+            )
+            return
         for index, indicator in indicators.items():
             raw = _cell(record, index)
             if not raw:
                 self.report.empty_cells += 1
                 continue
-            self.add(line, territory, indicator, vintage, raw, None, None, None)
+            self.add(line, territory, indicator, vintage, raw, None, None, None, per_value=False)
 
     def long_row(self, line: int, record: list[str], columns: _LongColumns) -> None:
         problems: list[str] = []
@@ -305,7 +342,11 @@ class _Reading:
         unit: str | None,
         raw_base: str | None,
         raw_largest: str | None,
+        *,
+        per_value: bool = True,
     ) -> None:
+        """Check and keep one value; ``per_value``: look for duplicates value by value (the
+        wide layout checks whole rows instead)."""
         problems: list[str] = []
         value = number(raw)
         if value is None:
@@ -333,7 +374,7 @@ class _Reading:
                 else:
                     largest = extra
         key = (territory, indicator.id, vintage)
-        first = self.seen.get(key)
+        first = self.seen.get(key) if per_value else None
         if first is not None:
             problems.append(
                 f"doublon : {indicator.id} {vintage} pour {territory.code} déjà donné ligne {first}"
@@ -342,10 +383,22 @@ class _Reading:
             self.report.errors.extend(RowError(line, problem) for problem in problems)
             return
         assert value is not None
-        self.seen[key] = line
-        self.report.values.append(
-            Value(line, territory, indicator.id, vintage, value, base, largest)
-        )
+        if per_value:
+            self.seen[key] = line
+        self.batch.append(Value(line, territory, indicator.id, vintage, value, base, largest))
+        report = self.report
+        report.kept += 1
+        report.seen_indicators.add(indicator.id)
+        report.seen_vintages.add(vintage)
+        report.seen_territories.add(territory)
+        if self.sink is not None and len(self.batch) >= SINK_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the values read since the last call to the sink."""
+        if self.sink is not None and self.batch:
+            batch, self.batch = self.batch, []
+            self.sink(batch)
 
     def territory(self, code: str, level_name: str, problems: list[str]) -> TerritoryRef | None:
         if not code:

@@ -8,13 +8,17 @@ from typing import Any
 from contracts.base import Event
 from contracts.dataquartiers import IndicatorPublishedV1
 from services.dataquartiers.domain.datasets import IndicatorPublished
+from services.dataquartiers.store.access import AccessRepository
 from services.dataquartiers.store.datasets import DatasetRepository
 from services.dataquartiers.store.schema import (
+    dataset_grants,
+    dataset_reads,
     datasets,
     indicator_values,
     metadata,
     published_values,
     reliability,
+    restricted_values,
 )
 from services.runtime.settings import CentreSettings
 from services.runtime.store import UnitOfWork
@@ -23,17 +27,21 @@ __all__ = [
     "DataquartiersUnitOfWork",
     "UowFactory",
     "contract_mapper",
+    "dataset_grants",
+    "dataset_reads",
     "datasets",
     "indicator_link",
     "indicator_values",
     "metadata",
     "published_values",
     "reliability",
+    "restricted_values",
 ]
 
 
 def indicator_link(centre: CentreSettings, indicator: str, vintage: int) -> str:
-    """The public page of an indicator and vintage on the gateway."""
+    """The public page of an indicator and vintage on the gateway (``/donnees/indicateurs/…``:
+    its published values by territory, each QPV linking to its territory sheet)."""
     return f"{centre.public_url.rstrip('/')}/donnees/indicateurs/{indicator}?millesime={vintage}"
 
 
@@ -62,9 +70,11 @@ def contract_mapper(centre: CentreSettings) -> Any:
 
 class DataquartiersUnitOfWork(UnitOfWork):
     datasets: DatasetRepository
+    access: AccessRepository
 
     def _open(self) -> None:
         self.datasets = DatasetRepository(self.session)
+        self.access = AccessRepository(self.session)
 
 
 UowFactory = Callable[[], DataquartiersUnitOfWork]

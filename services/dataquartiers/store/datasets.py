@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.dataquartiers.domain.datasets import PUBLISHED, Dataset, RawValue
+from services.dataquartiers.domain.datasets import OPEN, PUBLISHED, Dataset, RawValue
 from services.dataquartiers.domain.ingest import Value
 from services.dataquartiers.domain.secrecy import Disclosure
 from services.dataquartiers.domain.territories import Level, TerritoryRef
@@ -42,6 +42,7 @@ def _dataset(row: Any) -> Dataset:
         created_by=row.created_by,
         published_at=row.published_at,
         published_by=row.published_by,
+        access=row.access,
     )
 
 
@@ -66,6 +67,7 @@ class DatasetRepository:
                 summary=dataset.summary,
                 created_at=dataset.created_at,
                 created_by=dataset.created_by,
+                access=dataset.access,
             )
         )
 
@@ -75,6 +77,20 @@ class DatasetRepository:
             query = query.with_for_update()
         row = (await self.session.execute(query)).first()
         return _dataset(row) if row else None
+
+    async def update_contents(self, dataset: Dataset) -> None:
+        """Record what a draft holds once its values are loaded (an upload streams its values
+        into a draft added beforehand)."""
+        await self.session.execute(
+            update(datasets)
+            .where(datasets.c.id == str(dataset.id))
+            .values(
+                indicators=json.dumps(list(dataset.indicators)),
+                vintages=json.dumps(list(dataset.vintages)),
+                value_count=dataset.values,
+                summary=dataset.summary,
+            )
+        )
 
     async def lock_publication(self) -> None:
         """Serialise publications (PostgreSQL; SQLite serialises every write already): two
@@ -141,6 +157,19 @@ class DatasetRepository:
             if progress is not None:
                 progress(start + len(batch))
 
+    async def territories_of(
+        self, dataset_id: uuid.UUID, indicator: str, vintage: int
+    ) -> set[tuple[str, str]]:
+        """The (level, code) a dataset gives a value for in one table (not the values)."""
+        rows = await self.session.execute(
+            select(indicator_values.c.level, indicator_values.c.code).where(
+                indicator_values.c.dataset_id == str(dataset_id),
+                indicator_values.c.indicator == indicator,
+                indicator_values.c.vintage == vintage,
+            )
+        )
+        return {(row.level, row.code) for row in rows}
+
     async def tables(self, dataset_id: uuid.UUID) -> list[tuple[str, int]]:
         """The (indicator, vintage) pairs a dataset holds values of."""
         rows = await self.session.execute(
@@ -151,13 +180,21 @@ class DatasetRepository:
         )
         return [(row.indicator, row.vintage) for row in rows]
 
-    async def published_raw(self, indicator: str, vintage: int) -> dict[TerritoryRef, RawValue]:
-        """Raw values of a table over every published dataset; the latest published wins."""
+    async def published_raw(
+        self, indicator: str, vintage: int, *, dataset_id: uuid.UUID | None = None
+    ) -> dict[TerritoryRef, RawValue]:
+        """Raw values of a table over every published open dataset (the latest published wins),
+        or, given ``dataset_id``, of that dataset alone (a restricted one is its own table)."""
+        scope = (
+            datasets.c.id == str(dataset_id)
+            if dataset_id is not None
+            else (datasets.c.status == PUBLISHED) & (datasets.c.access == OPEN)
+        )
         rows = await self.session.execute(
             select(indicator_values)
             .join(datasets, datasets.c.id == indicator_values.c.dataset_id)
             .where(
-                datasets.c.status == PUBLISHED,
+                scope,
                 indicator_values.c.indicator == indicator,
                 indicator_values.c.vintage == vintage,
             )
@@ -213,6 +250,8 @@ class DatasetRepository:
         if vintage is not None:
             query = query.where(published_values.c.vintage == vintage)
         wanted = list(territories)
+        if wanted:  # narrowed in SQL by code (the primary key's last column), exactly below
+            query = query.where(published_values.c.code.in_({t.code for t in wanted}))
         rows = list(
             await self.session.execute(
                 query.order_by(
@@ -224,3 +263,40 @@ class DatasetRepository:
             keys = {(str(t.level), t.code) for t in wanted}
             rows = [row for row in rows if (row.level, row.code) in keys]
         return rows
+
+    async def all(self) -> list[Dataset]:
+        """Every dataset, newest first (descriptions: no value)."""
+        rows = await self.session.execute(
+            select(datasets).order_by(datasets.c.created_at.desc(), datasets.c.id)
+        )
+        return [_dataset(row) for row in rows]
+
+    async def published_in(self, territories: Iterable[TerritoryRef]) -> list[Any]:
+        """Every published value of these territories, all indicators and vintages, in one
+        query (a territory sheet), with the provenance of the dataset that published it."""
+        wanted: dict[str, list[str]] = {}
+        for territory in territories:
+            wanted.setdefault(str(territory.level), []).append(territory.code)
+        if not wanted:
+            return []
+        condition = or_(
+            *(
+                (published_values.c.level == level) & published_values.c.code.in_(codes)
+                for level, codes in wanted.items()
+            )
+        )
+        rows = await self.session.execute(
+            select(
+                published_values.c.indicator,
+                published_values.c.vintage,
+                published_values.c.level,
+                published_values.c.code,
+                published_values.c.value,
+                published_values.c.reason,
+                datasets.c.provenance,
+            )
+            .outerjoin(datasets, datasets.c.id == published_values.c.dataset_id)
+            .where(condition)
+            .order_by(published_values.c.indicator, published_values.c.vintage.desc())
+        )
+        return list(rows)

@@ -1,5 +1,6 @@
 """``/api/v1/newsletters``: the letters, subscribing (double opt-in), preferences by signed link,
-one-click unsubscribe (RFC 8058); and for staff, letters, subscribers, imports and erasure.
+one-click unsubscribe (RFC 8058), the archive of sent issues; and for staff, letters, issues
+(compose, preview, test, schedule, cancel), subscribers, imports and erasure.
 
 Public answers that start from an address (subscribe, ask for the preferences link) are the
 same whether the address is known or not: 202 and one message.
@@ -10,39 +11,59 @@ from __future__ import annotations
 import base64
 import hmac
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import Email, Theme
 from contracts.members import ImportReportV1
 from contracts.newsletters import (
     AcceptedV1,
+    ArchivedIssuePageV1,
+    ArchiveV1,
+    Block,
     BounceReportV1,
     Cadence,
+    CancelIssueV1,
     ConfirmSubscriptionV1,
     ControlSendV1,
+    CreateIssueV1,
     CreateLetterV1,
     DescribeUnsubscribeV1,
     EraseSubscriberV1,
     FlaggedV1,
     FlagInactiveSubscribersV1,
+    GetArchivedIssueV1,
+    GetIssueV1,
     GetPreferencesV1,
     GetSendProgressV1,
     ImportSubscribersV1,
+    IssueAudience,
+    IssuePreviewV1,
+    IssueReplyV1,
+    IssuesV1,
+    IssueTestSentV1,
+    IssueV1,
     LetterReplyV1,
     LetterSlug,
     LettersV1,
     LetterV1,
+    ListArchiveV1,
+    ListIssuesV1,
     ListLettersV1,
     PreferencesV1,
+    PreviewIssueV1,
     ReportBounceV1,
     RequestPreferencesLinkV1,
     RequestSubscriptionV1,
+    ScheduleIssueV1,
     SearchSubscribersV1,
+    SendIssueNowV1,
     SendProgressV1,
+    SendTestIssueV1,
     StartSendV1,
     SubscriberErasureV1,
     SubscriberProfile,
@@ -50,6 +71,7 @@ from contracts.newsletters import (
     SubscriptionStatus,
     UnsubscribeTargetV1,
     UnsubscribeV1,
+    UpdateIssueV1,
     UpdateLetterV1,
     UpdatePreferencesV1,
 )
@@ -135,7 +157,7 @@ class SubscribersQuery(BaseModel):
     status: SubscriptionStatus | None = None
     email_contains: str | None = Field(default=None, min_length=2, max_length=254)
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=1_000_000_000)
 
 
 # --- public -----------------------------------------------------------------------------------
@@ -268,7 +290,7 @@ async def letter_subscribers(
     _staff: Staff,
     status: SubscriptionStatus = SubscriptionStatus.ACTIVE,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> SubscribersPageV1:
     query = SearchSubscribersV1(letter=slug, status=status, limit=limit, offset=offset)
     return await rpc.call(query, SubscribersPageV1)
@@ -283,7 +305,7 @@ async def inactive_subscribers(
     rpc: Rpc,
     _staff: Staff,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> SubscribersPageV1:
     """To review (CNIL guidance): ask them again, or let them go."""
     query = SearchSubscribersV1(flagged_inactive=True, limit=limit, offset=offset)
@@ -422,3 +444,164 @@ async def report_bounce(request: Request, rpc: Rpc) -> BounceReportV1:
         raise ApiError(422, "invalid", "Le rapport de non-remise est vide ou trop grand.")
     command = ReportBounceV1(message=base64.b64encode(body).decode())
     return await rpc.call(command, BounceReportV1, timeout=30)
+
+
+# --- issues (staff) ---------------------------------------------------------------------------
+
+
+class NewIssue(BaseModel):
+    """A draft numéro: subject, preheader, blocks (editorial, events, data, publications) and
+    audience (empty: every active subscriber of the letter)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    subject: str = Field(min_length=1, max_length=200)
+    preheader: str = Field(default="", max_length=200)
+    blocks: tuple[Block, ...] = Field(default=(), max_length=30)
+    audience: IssueAudience = IssueAudience()
+
+
+class IssueChanges(BaseModel):
+    """Only the fields given change (a draft or a scheduled numéro)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    subject: str | None = Field(default=None, min_length=1, max_length=200)
+    preheader: str | None = Field(default=None, max_length=200)
+    blocks: tuple[Block, ...] | None = Field(default=None, max_length=30)
+    audience: IssueAudience | None = None
+
+
+class TestRecipients(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    recipients: tuple[Email, ...] = Field(min_length=1, max_length=10)
+
+
+class Schedule(BaseModel):
+    """When to send: a time without an offset is Europe/Paris time (stored in UTC)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    at: datetime
+
+
+@router.get("/letters/{slug}/issues", response_model=IssuesV1, summary="Issues of a letter (staff)")
+async def list_issues(slug: str, rpc: Rpc, _staff: Staff) -> IssuesV1:
+    """Every numéro, newest first, whatever its status."""
+    return await rpc.call(ListIssuesV1(letter=slug), IssuesV1)
+
+
+@router.post(
+    "/letters/{slug}/issues",
+    status_code=201,
+    response_model=IssueV1,
+    summary="Start an issue (staff)",
+)
+async def create_issue(slug: str, body: NewIssue, rpc: Rpc, staff: Staff) -> IssueV1:
+    """A draft with the letter's next number."""
+    command = CreateIssueV1(
+        letter=slug,
+        subject_line=body.subject,
+        preheader=body.preheader,
+        blocks=body.blocks,
+        audience=body.audience,
+        by=staff.email,
+    )
+    return (await rpc.call(command, IssueReplyV1)).issue
+
+
+@router.get("/issues/{issue_id}", response_model=IssueV1, summary="An issue (staff)")
+async def get_issue(issue_id: uuid.UUID, rpc: Rpc, _staff: Staff) -> IssueV1:
+    return (await rpc.call(GetIssueV1(issue_id=issue_id), IssueReplyV1)).issue
+
+
+@router.patch("/issues/{issue_id}", response_model=IssueV1, summary="Change an issue (staff)")
+async def update_issue(issue_id: uuid.UUID, body: IssueChanges, rpc: Rpc, staff: Staff) -> IssueV1:
+    """409 once it is being sent, sent or cancelled."""
+    changes = body.model_dump(exclude_unset=True)
+    if "subject" in changes:
+        changes["subject_line"] = changes.pop("subject")
+    command = UpdateIssueV1(issue_id=issue_id, **changes, by=staff.email)
+    return (await rpc.call(command, IssueReplyV1)).issue
+
+
+@router.get(
+    "/issues/{issue_id}/preview",
+    response_model=IssuePreviewV1,
+    summary="Preview an issue (staff)",
+)
+async def preview_issue(issue_id: uuid.UUID, rpc: Rpc, _staff: Staff) -> IssuePreviewV1:
+    """Subject, HTML and text as a sample recipient receives them, and the audience's size."""
+    return await rpc.call(PreviewIssueV1(issue_id=issue_id), IssuePreviewV1)
+
+
+@router.get(
+    "/issues/{issue_id}/preview.html",
+    response_class=HTMLResponse,
+    summary="Preview an issue as a web page (staff)",
+)
+async def preview_issue_page(issue_id: uuid.UUID, rpc: Rpc, _staff: Staff) -> HTMLResponse:
+    """The HTML part exactly as mail clients receive it."""
+    preview = await rpc.call(PreviewIssueV1(issue_id=issue_id), IssuePreviewV1)
+    return HTMLResponse(preview.html)
+
+
+@router.post(
+    "/issues/{issue_id}/test",
+    status_code=202,
+    response_model=IssueTestSentV1,
+    summary="Send an issue to test addresses (staff)",
+)
+async def send_test_issue(
+    issue_id: uuid.UUID, body: TestRecipients, rpc: Rpc, staff: Staff
+) -> IssueTestSentV1:
+    """Subject prefixed « [TEST] »; sent through the transactional mail path within seconds."""
+    command = SendTestIssueV1(issue_id=issue_id, recipients=body.recipients, by=staff.email)
+    return await rpc.call(command, IssueTestSentV1)
+
+
+@router.post(
+    "/issues/{issue_id}/schedule", response_model=IssueV1, summary="Schedule an issue (staff)"
+)
+async def schedule_issue(issue_id: uuid.UUID, body: Schedule, rpc: Rpc, staff: Staff) -> IssueV1:
+    """422 for a time in the past or a numéro without blocks; 409 once it is being sent."""
+    command = ScheduleIssueV1(issue_id=issue_id, at=body.at, by=staff.email)
+    return (await rpc.call(command, IssueReplyV1)).issue
+
+
+@router.post("/issues/{issue_id}/send", response_model=IssueV1, summary="Send an issue now (staff)")
+async def send_issue_now(issue_id: uuid.UUID, rpc: Rpc, staff: Staff) -> IssueV1:
+    """Freezes its coming events and new data and its audience, and hands it to the sending
+    engine (status ``sending``, then ``sent`` once every delivery is settled); 409 once it is
+    being sent, 422 without blocks."""
+    command = SendIssueNowV1(issue_id=issue_id, by=staff.email)
+    return (await rpc.call(command, IssueReplyV1)).issue
+
+
+@router.post("/issues/{issue_id}/cancel", response_model=IssueV1, summary="Cancel an issue (staff)")
+async def cancel_issue(issue_id: uuid.UUID, rpc: Rpc, staff: Staff) -> IssueV1:
+    """A draft or a scheduled numéro; 409 once it is being sent."""
+    command = CancelIssueV1(issue_id=issue_id, by=staff.email)
+    return (await rpc.call(command, IssueReplyV1)).issue
+
+
+# --- archive (public) -------------------------------------------------------------------------
+
+
+@router.get("/letters/{slug}/archive", response_model=ArchiveV1, summary="Sent issues of a letter")
+async def archive(slug: str, rpc: Rpc) -> ArchiveV1:
+    """Only the numéros sent, newest first."""
+    return await rpc.call(ListArchiveV1(letter=slug), ArchiveV1)
+
+
+@router.get(
+    "/letters/{slug}/archive/{number}",
+    response_model=ArchivedIssuePageV1,
+    summary="A sent issue",
+)
+async def archived_issue(
+    slug: str, number: Annotated[int, Path(ge=1)], rpc: Rpc
+) -> ArchivedIssuePageV1:
+    """Its HTML and text, with links to the public pages only (no one's personal links)."""
+    return await rpc.call(GetArchivedIssueV1(letter=slug, number=number), ArchivedIssuePageV1)

@@ -73,7 +73,7 @@ class OrganisationsQuery(OrganisationsFilter):
     """Filters (every given one must hold) and the page wanted."""
 
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=1_000_000_000)
 
 
 class OrganisationsExportQuery(OrganisationsFilter):

@@ -50,6 +50,7 @@ from contracts.members import (
 from services.gateway.api import Rpc
 from services.gateway.auth import SESSION_COOKIE, current_person
 from services.gateway.errors import ApiError
+from services.gateway.security import set_session_cookie
 from services.gateway.store import PersonSessions
 
 router = APIRouter(prefix="/api/v1", tags=["self-service"])
@@ -178,15 +179,7 @@ async def sign_in(body: Token, request: Request, response: Response, rpc: Rpc) -
         RedeemAccessLinkV1(purpose="sign_in", token=body.token), RedeemedLinkV1
     )
     session = await _sessions(request).open(redeemed.person_id)
-    response.set_cookie(
-        SESSION_COOKIE,
-        session.token,
-        expires=session.expires_at,
-        httponly=True,
-        samesite="lax",
-        secure=request.app.state.settings.centre.public_url.startswith("https://"),
-        path="/",
-    )
+    set_session_cookie(response, request.app.state.settings, session.token, session.expires_at)
     return Session(
         person_id=redeemed.person_id, first_name=redeemed.first_name, expires_at=session.expires_at
     )

@@ -24,10 +24,14 @@ from contracts.members import (
     RequestAccessLinkV1,
 )
 from contracts.newsletters import (
+    ArchivedIssuePageV1,
+    ArchiveV1,
     ConfirmSubscriptionV1,
     DescribeUnsubscribeV1,
+    GetArchivedIssueV1,
     GetPreferencesV1,
     LettersV1,
+    ListArchiveV1,
     ListLettersV1,
     PreferencesV1,
     UnsubscribeTargetV1,
@@ -36,8 +40,11 @@ from contracts.newsletters import (
 )
 from services.gateway.api import Rpc
 from services.gateway.auth import SESSION_COOKIE
+from services.gateway.security import csrf_token, set_session_cookie
 from services.gateway.store import PersonSessions
+from services.newsletters.formatting import paris_date
 from services.runtime.rpc import RpcError
+from services.runtime.settings import CentreSettings
 
 router = APIRouter(include_in_schema=False)
 
@@ -88,9 +95,16 @@ _DONE = {
 
 def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     html = _templates.get_template(template).render(
-        centre=request.app.state.settings.centre, **context
+        centre=request.app.state.settings.centre, csrf_token=csrf_token(request), **context
     )
     return HTMLResponse(html, status_code=status)
+
+
+def message_html(centre: CentreSettings, title: str, message: str) -> str:
+    """A page with a French message and no form (refusals by the security middleware)."""
+    return _templates.get_template("message.html.j2").render(
+        centre=centre, title=title, message=message, failed=True
+    )
 
 
 def _message(
@@ -210,15 +224,7 @@ async def follow_link(
     sessions: PersonSessions = request.app.state.person_sessions
     session = await sessions.open(redeemed.person_id)
     response = RedirectResponse("/espace", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        session.token,
-        expires=session.expires_at,
-        httponly=True,
-        samesite="lax",
-        secure=request.app.state.settings.centre.public_url.startswith("https://"),
-        path="/",
-    )
+    set_session_cookie(response, request.app.state.settings, session.token, session.expires_at)
     return response
 
 
@@ -362,3 +368,36 @@ async def preferences_change(request: Request, rpc: Rpc) -> Response:
     except ValueError:
         return _invalid_link(request, title)
     return await _preferences_page(request, rpc, token, mine, "Vos choix sont enregistrés.")
+
+
+@router.get("/lettres/{letter}/numeros", response_class=HTMLResponse)
+async def archive_page(letter: str, request: Request, rpc: Rpc) -> Response:
+    """The sent numéros of a letter, newest first."""
+    try:
+        archive = await rpc.call(ListArchiveV1(letter=letter), ArchiveV1)
+    except RpcError as error:
+        return _archive_failure(request, "Lettre introuvable", error)
+    sent = {issue.number: paris_date(issue.sent_at) for issue in archive.issues}
+    return _page(request, "archive.html.j2", archive=archive, sent=sent)
+
+
+@router.get("/lettres/{letter}/numeros/{number}", response_class=HTMLResponse)
+async def archived_issue_page(letter: str, number: int, request: Request, rpc: Rpc) -> Response:
+    """A sent numéro as its recipients read it, without anyone's personal links."""
+    try:
+        page = await rpc.call(GetArchivedIssueV1(letter=letter, number=number), ArchivedIssuePageV1)
+    except RpcError as error:
+        return _archive_failure(request, "Numéro introuvable", error)
+    return HTMLResponse(page.html)
+
+
+def _archive_failure(request: Request, title: str, error: RpcError) -> HTMLResponse:
+    if error.error.code == "not_found":
+        return _letters_message(request, title, error.error.message, status=404, failed=True)
+    return _letters_message(
+        request,
+        "Service indisponible",
+        "Les lettres ne peuvent pas être consultées pour le moment : réessayez plus tard.",
+        status=503,
+        failed=True,
+    )

@@ -242,10 +242,13 @@ def _parse(
         return _refuse(report, 1, "encodage non reconnu : enregistrez le fichier en CSV UTF-8")
     text, report.encoding = decoded
     first_line = next((line for line in io.StringIO(text) if line.strip()), "")
-    delimiter = max(_DELIMITERS, key=lambda d: len(next(csv.reader([first_line], delimiter=d))))
-    report.delimiter = delimiter
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    header = next((row for row in reader if any(cell.strip() for cell in row)), None)
+    try:
+        delimiter = max(_DELIMITERS, key=lambda d: len(next(csv.reader([first_line], delimiter=d))))
+        report.delimiter = delimiter
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        header = next((row for row in reader if any(cell.strip() for cell in row)), None)
+    except csv.Error:  # the header line itself cannot be read
+        return _refuse(report, 1, _UNREADABLE_HEADER)
     if header is None:
         return _refuse(report, 1, "fichier vide")
     positions = _positions(header, reader.line_num, columns, report)
@@ -277,6 +280,11 @@ def _parse(
         if not problems:
             report.rows.append(row)
     return report
+
+
+_UNREADABLE_HEADER = (
+    "première ligne illisible (guillemets mal placés ou retour à la ligne dans un nom de colonne)"
+)
 
 
 def _records(reader: CsvReader, report: ImportReport[R]) -> Iterator[tuple[int, list[str]]]:

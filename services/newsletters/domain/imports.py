@@ -68,10 +68,23 @@ def _date(typed: str) -> date | None:
     return None
 
 
+UNREADABLE = "Fichier CSV illisible : un champ est trop long ou mal délimité par ses guillemets."
+
+
 def parse_subscribers(data: bytes, default_date: date | None, today: date) -> ParsedFile:
     """Every row with a valid address and a consent date (its own, else ``default_date``), no
     later than ``today``; every other row is an error with its line; a repeated address is a
-    warning (the first row counts)."""
+    warning (the first row counts). A file the CSV reader cannot read is refused, not a crash."""
+    try:
+        return _parse_subscribers(data, default_date, today)
+    except csv.Error:
+        unreadable = ParsedFile()
+        unreadable.refused = True
+        unreadable.errors.append((1, UNREADABLE))
+        return unreadable
+
+
+def _parse_subscribers(data: bytes, default_date: date | None, today: date) -> ParsedFile:
     parsed = ParsedFile()
     try:
         text = data.decode("utf-8-sig")
@@ -81,7 +94,7 @@ def parse_subscribers(data: bytes, default_date: date | None, today: date) -> Pa
         parsed.encoding = "windows-1252"
     first_line = text.split("\n", 1)[0]
     parsed.delimiter = max((";", ",", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text), delimiter=parsed.delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=parsed.delimiter)
     header = next(reader, None)
     if header is None:
         parsed.refused = True

@@ -47,6 +47,8 @@ class MailKind(StrEnum):
     # Asked for by subscribers themselves:
     SUBSCRIPTION_CONFIRM = "subscription_confirm"  # double opt-in: the link that confirms
     PREFERENCES_LINK = "preferences_link"  # the link to the preferences page
+    # Asked for by staff:
+    ISSUE_TEST = "issue_test"  # an issue of a letter, « [TEST] », pre-rendered in ``data``
 
 
 ACCESS_LINK_KINDS = frozenset({MailKind.CONFIRM_SIGNUP, MailKind.SIGN_IN, MailKind.CONFIRM_EMAIL})
@@ -156,10 +158,10 @@ class TransactionalMail:
     def has_expired(self, now: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now
 
-    def claim(self, now: datetime) -> None:
+    def claim(self, now: datetime, lease: timedelta = SEND_LEASE) -> None:
         """Take the mail for one sending attempt (another sender may take it after the lease)."""
         self.status = DeliveryStatus.SENDING
-        self.next_attempt_at = now + SEND_LEASE
+        self.next_attempt_at = now + lease
 
     def sent(self, message_id: str) -> WelcomeMailSent | None:
         """The SMTP server accepted it; a welcome mail tells who was welcomed."""
@@ -216,6 +218,7 @@ _MESSAGE_ID_TAGS = {
     MailKind.APPLICATION_DECIDED: "apply",
     MailKind.SUBSCRIPTION_CONFIRM: "optin",
     MailKind.PREFERENCES_LINK: "prefs",
+    MailKind.ISSUE_TEST: "test",
 }
 """At most 7 characters: the Message-ID stays on one header line (``mailer.message_id``)."""
 

@@ -192,6 +192,22 @@ class DeliveryFailed:
     permanent: bool
 
 
+@dataclass(frozen=True)
+class IssueSent:
+    """Domain event: an issue's send is done and the issue is ``sent`` (→ ``IssueSentV1``)."""
+
+    issue_id: uuid.UUID
+    send_id: uuid.UUID
+    letter: str
+    number: int
+    subject: str
+    at: datetime
+    recipients: int
+    sent: int
+    failed: int
+    cancelled: int
+
+
 def retry_after(attempts: int, base: timedelta, cap: timedelta = timedelta(hours=1)) -> timedelta:
     """Exponential back-off: ``base · 2^(attempts−1)``, at most ``cap``."""
     return min(cap, base * (2 ** max(0, attempts - 1)))

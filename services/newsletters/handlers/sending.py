@@ -22,16 +22,19 @@ from contracts.newsletters import (
     BounceReportV1,
     ControlSendV1,
     GetSendProgressV1,
+    IssueStatus,
     SendProgressV1,
     SendStatus,
     StartSendV1,
 )
 from services.newsletters.domain import email_key
 from services.newsletters.domain.bounces import read_dsn
+from services.newsletters.domain.issues import Issue
 from services.newsletters.domain.sending import (
     Delivery,
     DeliveryFailed,
     DeliveryState,
+    IssueSent,
     Outcome,
     OutgoingMessage,
     Recipient,
@@ -40,8 +43,9 @@ from services.newsletters.domain.sending import (
     retry_after,
 )
 from services.newsletters.handlers.common import UowFactory, log
+from services.newsletters.handlers.issues import StartSend, issue_audience, live_content
 from services.newsletters.store import NewslettersUnitOfWork
-from services.runtime.errors import NotFound
+from services.runtime.errors import InvalidInput, NotFound
 
 HOUR = timedelta(hours=1)
 
@@ -55,8 +59,8 @@ class Transport(Protocol):
 Compose = Callable[[Delivery, OutgoingMessage], EmailMessage]
 """Builds a delivery's MIME message from its rendered content (``smtp_pool.compose_issue``)."""
 
-Audience = Callable[[NewslettersUnitOfWork, StartSendV1], Awaitable[list[Recipient]]]
-"""Who an issue goes to, read in the transaction that freezes it."""
+Audience = Callable[[NewslettersUnitOfWork, Issue], Awaitable[list[Recipient]]]
+"""Who an issue goes to, read in the transaction that freezes it (``issue_recipients``)."""
 
 Limiter = Callable[[Send], AbstractAsyncContextManager[object]]
 """The per-second limiter of a send (``async with limiter(send): …`` before each message)."""
@@ -115,34 +119,123 @@ async def start_send(
         send.id, (r for r in audience if email_key(r.email) not in blocked), now
     )
     if send.total == 0:
-        send.finish(now)
+        await finish(work, send, now)
     await work.sends.save(send)
     log.info("send started", send_id=str(send.id), issue_id=str(issue_id), total=send.total)
     return send
 
 
-async def letter_audience(work: NewslettersUnitOfWork, command: StartSendV1) -> list[Recipient]:
-    """The active subscribers of the command's letter (the default audience, until issues
-    bring theirs: territory, network)."""
-    if command.letter is None:
-        return []
-    return await work.subscribers.audience(command.letter)
+async def finish(work: NewslettersUnitOfWork, send: Send, now: datetime) -> None:
+    """Mark ``send`` done (when it is sending) and its issue ``sent`` (it then appears in the
+    public archive), recording ``IssueSent`` with the counts, in ``work``'s transaction."""
+    if send.status is not SendStatus.SENDING:
+        return
+    send.finish(now)
+    issue = await work.issues.get(send.issue_id, lock=True)
+    if issue is None or issue.status is not IssueStatus.SENDING:
+        return
+    issue.mark_sent(now)
+    await work.issues.save(issue)
+    counts = await work.sends.counts(send.id, now)
+    work.record(
+        IssueSent(
+            issue_id=issue.id,
+            send_id=send.id,
+            letter=issue.letter,
+            number=issue.number,
+            subject=issue.subject,
+            at=now,
+            recipients=send.total,
+            sent=counts.get(DeliveryState.SENT),
+            failed=counts.get(DeliveryState.FAILED),
+            cancelled=counts.get(DeliveryState.CANCELLED),
+        )
+    )
+    log.info("issue sent", issue=str(issue.id), send_id=str(send.id), recipients=send.total)
+
+
+async def issue_recipients(work: NewslettersUnitOfWork, issue: Issue) -> list[Recipient]:
+    """The issue's audience (``issue_audience``: the letter's active subscribers, narrowed by
+    territory), as the engine freezes it."""
+    return [
+        Recipient(r.subscriber_id, r.email, r.first_name, r.last_name)
+        for r in await issue_audience(work, issue)
+    ]
+
+
+async def _start_issue(
+    work: NewslettersUnitOfWork,
+    issue: Issue,
+    audience: Audience,
+    *,
+    rate_per_second: float,
+    rate_per_hour: int,
+    by: str,
+    now: datetime,
+) -> Send:
+    return await start_send(
+        work,
+        issue_id=issue.id,
+        letter=issue.letter,
+        recipients=await audience(work, issue),
+        rate_per_second=rate_per_second,
+        rate_per_hour=rate_per_hour,
+        by=by,
+        now=now,
+    )
+
+
+def issue_starter(
+    rules: SendingRules, clock: Callable[[], datetime], audience: Audience = issue_recipients
+) -> StartSend:
+    """What "send now" and the scheduler call once the issue is ``sending``: freeze its
+    audience into deliveries at the default rates, in the same transaction."""
+
+    async def start(work: NewslettersUnitOfWork, issue_id: uuid.UUID) -> None:
+        issue = await work.issues.get(issue_id)
+        if issue is None:
+            raise NotFound("Aucun numéro avec cet identifiant.")
+        await _start_issue(
+            work,
+            issue,
+            audience,
+            rate_per_second=rules.default_rate_per_second,
+            rate_per_hour=rules.default_rate_per_hour,
+            by="newsletters",  # "send now" or the scheduler (the staff member is logged there)
+            now=clock(),
+        )
+
+    return start
 
 
 async def start_send_command(
     command: StartSendV1, uow: UowFactory, audience: Audience, rules: SendingRules, now: datetime
 ) -> SendProgressV1:
+    """Send an issue with chosen rates: a draft or scheduled issue is frozen and moved to
+    ``sending`` as by "send now", in the transaction that freezes its audience; an issue
+    already started answers its send."""
     async with uow() as work:
-        send = await start_send(
-            work,
-            issue_id=command.issue_id,
-            letter=command.letter,
-            recipients=await audience(work, command),
-            rate_per_second=command.rate_per_second or rules.default_rate_per_second,
-            rate_per_hour=command.rate_per_hour or rules.default_rate_per_hour,
-            by=command.by,
-            now=now,
-        )
+        send = await work.sends.of_issue(command.issue_id)
+        if send is None:
+            issue = await work.issues.get(command.issue_id, lock=True)
+            if issue is None:
+                raise NotFound("Aucun numéro avec cet identifiant.")
+            if command.letter is not None and command.letter != issue.letter:
+                raise InvalidInput("Ce numéro n'appartient pas à cette lettre.")
+            if issue.status is not IssueStatus.SENDING:
+                letter = await work.letters.get(issue.letter)
+                assert letter is not None  # a foreign key
+                issue.start_sending(await live_content(work, issue, letter, now))
+                await work.issues.save(issue)
+            send = await _start_issue(
+                work,
+                issue,
+                audience,
+                rate_per_second=command.rate_per_second or rules.default_rate_per_second,
+                rate_per_hour=command.rate_per_hour or rules.default_rate_per_hour,
+                by=command.by,
+                now=now,
+            )
         await work.commit()
     return await send_progress(GetSendProgressV1(send_id=send.id), uow, now)
 
@@ -229,7 +322,7 @@ async def claim_batch(
                     await work.commit()
                     return send, claimed
             elif budget > 0 and await work.sends.unsettled(send.id) == 0:
-                send.finish(now)
+                await finish(work, send, now)
                 await work.sends.save(send)
                 log.info("send done", send_id=str(send.id))
         await work.commit()
@@ -342,7 +435,7 @@ async def settle_batch(
                 "send paused automatically", send_id=str(send.id), reason=send.paused_reason
             )
         if send.status is SendStatus.SENDING and await work.sends.unsettled(send.id) == 0:
-            send.finish(now)
+            await finish(work, send, now)
             log.info("send done", send_id=str(send.id))
         await work.sends.save(send)
         await work.commit()

@@ -7,6 +7,7 @@ from typing import Any
 from contracts.base import Event
 from contracts.newsletters import (
     DeliveryFailedV1,
+    IssueSentV1,
     SubscriptionCancelledV1,
     SubscriptionConfirmedV1,
     WelcomeMailSentV1,
@@ -16,15 +17,23 @@ from services.newsletters.domain import (
     SubscriptionConfirmed,
     WelcomeMailSent,
 )
-from services.newsletters.domain.sending import DeliveryFailed
+from services.newsletters.domain.sending import DeliveryFailed, IssueSent
+from services.newsletters.store.issues import (
+    AgendaRepository,
+    DataRepository,
+    IssueRepository,
+)
 from services.newsletters.store.lists import LetterRepository, SubscriberRepository
 from services.newsletters.store.mails import MailRepository
 from services.newsletters.store.schema import (
     DUE,
     address_bounces,
+    agenda_items,
     bounce_reports,
     consents,
+    data_items,
     issue_deliveries,
+    issues,
     letters,
     metadata,
     reliability,
@@ -39,17 +48,23 @@ from services.runtime.store import UnitOfWork
 
 __all__ = [
     "DUE",
+    "AgendaRepository",
     "Counts",
+    "DataRepository",
+    "IssueRepository",
     "LetterRepository",
     "MailRepository",
     "NewslettersUnitOfWork",
     "SendRepository",
     "SubscriberRepository",
     "address_bounces",
+    "agenda_items",
     "bounce_reports",
     "consents",
     "contract_mapper",
+    "data_items",
     "issue_deliveries",
+    "issues",
     "letters",
     "metadata",
     "reliability",
@@ -93,6 +108,20 @@ def contract_mapper(centre: CentreSettings) -> Any:
                 person_id=domain_event.person_id,
                 reason=domain_event.reason,
             )
+        if isinstance(domain_event, IssueSent):
+            return IssueSentV1(
+                **common,
+                occurred_at=domain_event.at,
+                issue_id=domain_event.issue_id,
+                send_id=domain_event.send_id,
+                letter=domain_event.letter,
+                number=domain_event.number,
+                subject_line=domain_event.subject,
+                recipients=domain_event.recipients,
+                sent=domain_event.sent,
+                failed=domain_event.failed,
+                cancelled=domain_event.cancelled,
+            )
         if isinstance(domain_event, DeliveryFailed):
             return DeliveryFailedV1(
                 **common,
@@ -115,9 +144,15 @@ class NewslettersUnitOfWork(UnitOfWork):
     letters: LetterRepository
     subscribers: SubscriberRepository
     sends: SendRepository
+    issues: IssueRepository
+    agenda: AgendaRepository
+    data: DataRepository
 
     def _open(self) -> None:
         self.mails = MailRepository(self.session)
         self.letters = LetterRepository(self.session)
         self.subscribers = SubscriberRepository(self.session, reliability.outbox)
         self.sends = SendRepository(self.session)
+        self.issues = IssueRepository(self.session)
+        self.agenda = AgendaRepository(self.session)
+        self.data = DataRepository(self.session)

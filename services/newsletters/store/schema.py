@@ -124,8 +124,8 @@ sends = Table(
     "sends",
     metadata,
     Column("id", String(36), primary_key=True),
-    # One send per issue; the foreign key to issues is added when both chains meet.
-    Column("issue_id", String(36), nullable=False, unique=True),
+    # One send per issue.
+    Column("issue_id", String(36), ForeignKey("issues.id"), nullable=False, unique=True),
     Column("letter", String(64), nullable=True),
     Column("status", String(16), nullable=False),
     Column("total", Integer, nullable=False),
@@ -192,3 +192,54 @@ bounce_reports = Table(
 )
 """The delivery status notifications already read (by Message-ID, or a digest): a report read
 twice (a mailbox polled again after a crash, a webhook retried) counts once."""
+issues = Table(
+    "issues",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("letter", String(64), ForeignKey("letters.slug"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("preheader", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("blocks", Text, nullable=False),  # JSON: contracts.newsletters.Block definitions
+    Column("audience", Text, nullable=False),  # JSON: contracts.newsletters.IssueAudience
+    Column("frozen", Text, nullable=True),  # JSON: coming events and new data at send time
+    Column("scheduled_at", UtcDateTime(), nullable=True),
+    Column("sent_at", UtcDateTime(), nullable=True),
+    Column("created_by", String(254), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("letter", "number", name="uq_issues_letter_number"),
+    Index("ix_issues_status_scheduled_at", "status", "scheduled_at"),
+)
+"""The numéros of each letter. The sending engine's tables reference ``issues.id``."""
+
+agenda_items = Table(
+    "agenda_items",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("themes", Text, nullable=False),  # JSON list of contracts.base.Theme values
+    Column("starts_at", UtcDateTime(), nullable=False, index=True),
+    Column("ends_at", UtcDateTime(), nullable=False),
+    Column("place", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("cancelled", Boolean, nullable=False),
+    Column("fact_at", UtcDateTime(), nullable=False),  # the latest fact applied (order guard)
+)
+"""Projection of events' published/updated/cancelled facts for the coming-events blocks. Holds
+no personal data (registrants in those facts are not kept)."""
+
+data_items = Table(
+    "data_items",
+    metadata,
+    Column("key", String(200), primary_key=True),  # "<indicator>:<vintage>"
+    Column("label", Text, nullable=False),
+    Column("theme", String(64), nullable=False),
+    Column("vintage", Integer, nullable=False),
+    Column("territories", Integer, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("published_at", UtcDateTime(), nullable=False, index=True),
+)
+"""Projection of dataquartiers' indicator.published facts for the new-data blocks."""

@@ -1,7 +1,7 @@
 """the sending engine: sends, issue deliveries (one per send and recipient), bounces
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from services.runtime.store import UtcDateTime
 
 revision = "0005"
-down_revision = "0003"  # the lead rechains it after the issues' 0004
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "sends",
         sa.Column("id", sa.String(36), primary_key=True),
-        sa.Column("issue_id", sa.String(36), nullable=False, unique=True),
+        sa.Column("issue_id", sa.String(36), sa.ForeignKey("issues.id"), nullable=False, unique=True),
         sa.Column("letter", sa.String(64), nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("total", sa.Integer, nullable=False),
