@@ -18,14 +18,17 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
+from contracts.newsletters import IssueStatus
 from services.gateway.store import Role, StaffStore
 from services.newsletters.app import build_app as build_newsletters
+from services.newsletters.domain.issues import list_id
 from services.newsletters.domain.sending import Recipient
 from services.newsletters.settings import NewslettersSettings
 from services.runtime.mailsink import MailSink
 from tests.support.factories import unique_email
 from tests.support.sending import (
     PickyStore,
+    an_issue,
     by_message_id,
     freeze,
     newsletters_db,
@@ -77,6 +80,14 @@ def _audience(people: list[Recipient]) -> Any:
     return audience
 
 
+async def _draft(url: str) -> str:
+    """A draft numéro of La Minute Pop, with one block, in the (migrated) database."""
+    async with newsletters_db(url) as uow, uow() as work:
+        issue = await an_issue(work, status=IssueStatus.DRAFT)
+        await work.commit()
+    return str(issue.id)
+
+
 async def _progress(
     client: httpx.AsyncClient, staff: dict[str, str], send_id: str
 ) -> dict[str, Any]:
@@ -97,7 +108,7 @@ class TestSendingAnIssue:
             _settings(url, nats_server.url, mail_sink.port), audience=_audience(people)
         )
         async with running(app), _staff_gateway(database, nats_server.url) as (client, staff):
-            issue = str(uuid.uuid4())
+            issue = await _draft(url)
             started = await client.post(
                 "/api/v1/newsletters/sends",
                 json={"issue_id": issue, "letter": "la-minute-pop"},
@@ -129,10 +140,17 @@ class TestSendingAnIssue:
         zoe_mail = next(m for m in messages if "Zoé" in str(m["To"]))
         assert zoe_mail.get_content_type() == "multipart/alternative"
         assert [p.get_content_type() for p in zoe_mail.iter_parts()] == ["text/plain", "text/html"]
-        assert str(zoe_mail["From"]) == f"{CENTRE.name} <{CENTRE.email}>"
+        async with newsletters_db(url) as uow, uow() as work:
+            letter = await work.letters.get("la-minute-pop")
+        assert letter is not None and letter.sender_email
+        # From the letter's sender.
+        assert zoe_mail["From"].addresses[0].addr_spec == letter.sender_email
+        assert zoe_mail["From"].addresses[0].display_name == letter.sender_name
         assert zoe_mail["Date"] is not None
-        assert str(zoe_mail["Message-ID"]).endswith("@crpv-test.example.org>")
-        assert str(zoe_mail["List-Id"]) == "La Minute Pop <la-minute-pop.crpv-test.example.org>"
+        domain = letter.sender_email.rsplit("@", 1)[-1]
+        assert str(zoe_mail["Message-ID"]).endswith(f"@{domain}>")
+        assert str(zoe_mail["List-Id"]) == list_id(letter, CENTRE)
+        assert zoe_mail["List-Id"].endswith(" <la-minute-pop.127.0.0.1>")
         assert str(zoe_mail["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
         unsubscribe = str(zoe_mail["List-Unsubscribe"])
         assert unsubscribe.startswith(f"<{CENTRE.public_url}/lettres/desabonnement/")
@@ -350,7 +368,7 @@ class TestSendCommand:
         async with running(app):
             env = {k: v for k, v in os.environ.items() if not k.startswith("RESO_")}
             env["RESO_NATS_URL"] = nats_server.url
-            issue = str(uuid.uuid4())
+            issue = await _draft(url)
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "services.cli", "newsletters", "send", issue,
                 "--letter", "la-minute-pop", env=env,

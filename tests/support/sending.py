@@ -16,6 +16,8 @@ from typing import Any
 
 from aiosmtpd.smtp import Envelope, Session
 
+from contracts.newsletters import IssueStatus
+from services.newsletters.domain.issues import Issue
 from services.newsletters.domain.sending import Recipient, Send
 from services.newsletters.handlers import sending
 from services.newsletters.store import NewslettersUnitOfWork, contract_mapper, reliability
@@ -47,19 +49,43 @@ def recipients(n: int, prefix: str = "lecteur") -> list[Recipient]:
     ]
 
 
+async def an_issue(
+    work: NewslettersUnitOfWork,
+    letter: str = "la-minute-pop",
+    status: IssueStatus = IssueStatus.SENDING,
+) -> Issue:
+    """A numéro of ``letter`` with one editorial block, already ``sending`` by default (as
+    "send now" leaves it before the engine freezes its audience). The caller commits."""
+    number = await work.issues.next_number(letter)
+    issue = Issue(
+        id=uuid.uuid4(),
+        letter=letter,
+        number=number,
+        subject=f"La Minute Pop n° {number}",
+        preheader="",
+        blocks=[{"type": "editorial", "title": "Édito", "markdown": "Bonne **lecture** !"}],
+        audience={},
+        status=status,
+        frozen={"events": [], "data": []} if status is IssueStatus.SENDING else None,
+    )
+    await work.issues.add(issue, "redaction@crpv-test.example.org")
+    return issue
+
+
 async def freeze(
     uow: UowFactory,
     audience: list[Recipient],
     *,
-    letter: str | None = "la-minute-pop",
+    letter: str = "la-minute-pop",
     rate_per_second: float = 1000,
     rate_per_hour: int = 1_000_000,
-    issue_id: uuid.UUID | None = None,
 ) -> Send:
+    """A send of a new issue of ``letter`` to ``audience``, as the engine starts it."""
     async with uow() as work:
+        issue = await an_issue(work, letter)
         send = await sending.start_send(
             work,
-            issue_id=issue_id or uuid.uuid4(),
+            issue_id=issue.id,
             letter=letter,
             recipients=audience,
             rate_per_second=rate_per_second,
