@@ -44,17 +44,18 @@ class DeliveryFailedV1(Event):
 
 
 class StartSendV1(Command):
-    """Send an issue now: its audience is frozen (one delivery per recipient, enforced by the
-    database) and workers start sending at the send's rate. Starting an issue already started
-    answers that send, unchanged."""
+    """Send an issue now, at chosen rates: a draft or scheduled issue is frozen and moves to
+    ``sending`` (as by ``SendIssueNowV1``), its audience is frozen (one delivery per recipient,
+    enforced by the database) and workers start sending at the send's rate. Starting an issue
+    already started answers that send, unchanged."""
 
     subject: ClassVar[str] = "rpc.newsletters.send.start.v1"
 
     issue_id: uuid.UUID
     letter: str | None = Field(
         default=None,
-        description="Slug of the issue's letter: its active subscribers are the audience "
-        "(until issues provide their own audience).",
+        description="Slug of the issue's letter, checked when given (422 if it is another); "
+        "the audience is the issue's (the letter's active subscribers, narrowed by territory).",
     )
     rate_per_second: float | None = Field(
         default=None, gt=0, description="Messages a second at most (default: the setting)."
