@@ -1,7 +1,7 @@
 """One issue to 20,000 recipients through the sending engine into a local SMTP sink.
 
 - **reso**: the engine's worker loop as the service runs it (``handlers.sending.send_issue_batch``
-  with ``SmtpPool``, ``issue_composer``, ``Limiters``, ``LetterRenderer`` and the rules built
+  with ``SmtpPool``, ``issue_composer``, ``Limiters``, ``IssueRenderer`` and the rules built
   from ``NewslettersSettings``): batches claimed under a lease in SQLite, personalised messages
   (name, signed unsubscribe links, List-* headers), sent over ``send_connections`` reused
   connections, outcomes settled per batch; until the send is ``done``.
@@ -121,11 +121,35 @@ def _recipients(n: int) -> list[Any]:
     ]  # fmt: skip
 
 
+def _issue() -> Any:
+    """A numéro of La Minute Pop, already ``sending`` (its content frozen)."""
+    from contracts.newsletters import IssueStatus
+    from services.newsletters.domain.issues import Issue
+
+    editorial = {"type": "editorial", "title": "Édito", "markdown": "Bonne lecture."}
+    return Issue(
+        id=uuid.uuid4(), letter="la-minute-pop", number=1, subject="La Minute Pop n° 1",
+        preheader="", blocks=[editorial], audience={}, status=IssueStatus.SENDING,
+        frozen={"events": [], "data": []},
+    )  # fmt: skip
+
+
+def _letter() -> Any:
+    from contracts.newsletters import Cadence
+    from services.newsletters.domain import Letter
+
+    return Letter(
+        id=uuid.uuid4(), slug="la-minute-pop", name="La Minute Pop", description="",
+        themes=(), cadence=next(iter(Cadence)), sender_name="CRPV",
+        sender_email="lettre@crpv.example.org",
+    )  # fmt: skip
+
+
 async def _engine(database_url: str, port: int, n: int) -> float:
     from services.newsletters.app import sending_rules, subscription_links
     from services.newsletters.handlers import sending
     from services.newsletters.issue_mail import (
-        LetterRenderer,
+        IssueRenderer,
         Limiters,
         SmtpPool,
         issue_composer,
@@ -145,12 +169,14 @@ async def _engine(database_url: str, port: int, n: int) -> float:
         )
 
     async with uow() as work:
+        issue = _issue()
+        await work.issues.add(issue, "bench")
         send = await sending.start_send(
-            work, issue_id=uuid.uuid4(), letter="la-minute-pop", recipients=_recipients(n),
+            work, issue_id=issue.id, letter="la-minute-pop", recipients=_recipients(n),
             rate_per_second=RATE, rate_per_hour=10 * n, by="bench", now=datetime.now(UTC),
         )  # fmt: skip
         await work.commit()
-    renderer = LetterRenderer(uow, subscription_links(settings), settings.centre)
+    renderer = IssueRenderer(uow, subscription_links(settings), settings.centre)
     pool = SmtpPool(settings, settings.send_connections)
     rules, compose, limiters = sending_rules(settings), issue_composer(settings.centre), Limiters()
     begun = time.perf_counter()
@@ -174,17 +200,18 @@ async def _baseline(port: int, n: int) -> float:
     import aiosmtplib
 
     from services.newsletters.domain.sending import Delivery, DeliveryState
-    from services.newsletters.issue_mail import LetterRenderer, issue_composer
+    from services.newsletters.issue_mail import IssueRenderer, issue_composer
 
     settings = _settings("sqlite+aiosqlite://", port)
     from services.newsletters.app import subscription_links
 
-    renderer = LetterRenderer(lambda: None, subscription_links(settings), settings.centre)  # type: ignore[arg-type, return-value]
-    renderer._names["la-minute-pop"] = "La Minute Pop"
+    renderer = IssueRenderer(lambda: None, subscription_links(settings), settings.centre)  # type: ignore[arg-type, return-value]
+    issue = _issue()
+    renderer._issues[issue.id] = (issue, _letter())  # rendered without a database
     compose = issue_composer(settings.centre)
     from services.newsletters.domain.sending import SendRef
 
-    ref = SendRef(uuid.uuid4(), uuid.uuid4(), "la-minute-pop")
+    ref = SendRef(uuid.uuid4(), issue.id, "la-minute-pop")
     messages = []
     for recipient in _recipients(n):
         delivery = Delivery(uuid.uuid4(), ref.send_id, recipient, DeliveryState.SENDING, 1,

@@ -1,6 +1,5 @@
 """What the sending engine needs around it: a pool of reused SMTP connections (aiosmtplib), the
-MIME message of a delivery, per-second limiters (aiolimiter), and the renderer of issues (a
-plain one, ``LetterRenderer``, is kept for bench/send.py)."""
+MIME message of a delivery, per-second limiters (aiolimiter), and the renderer of issues."""
 
 from __future__ import annotations
 
@@ -192,58 +191,6 @@ class Limiters:
             known = (rate, limiter)
             self._by_send[send.id] = known
         return known[1]
-
-
-class LetterRenderer:
-    """A fixed, plain French template for an issue of a letter: greeting by name, a link to the
-    archive, the unsubscribe link in view, and the RFC 2369/8058 headers. The issues' own
-    renderer (blocks, templates, inlined CSS) replaces it."""
-
-    def __init__(self, uow: UowFactory, links: SubscriptionLinks, centre: CentreSettings) -> None:
-        self._uow = uow
-        self._links = links
-        self._centre = centre
-        self._names: dict[str | None, str] = {}
-
-    async def _letter_name(self, letter: str | None) -> str:
-        if letter not in self._names:
-            name = self._centre.name
-            if letter is not None:
-                async with self._uow() as work:
-                    found = await work.letters.get(letter)
-                name = found.name if found else letter
-            self._names[letter] = name
-        return self._names[letter]
-
-    async def render(self, send: SendRef, recipient: Recipient) -> OutgoingMessage:
-        name = await self._letter_name(send.letter)
-        hello = f"Bonjour {recipient.first_name}," if recipient.first_name else "Bonjour,"
-        domain = self._centre.email.rsplit("@", 1)[-1]
-        headers: dict[str, str] = {}
-        unsubscribe = ""
-        if send.letter is not None:
-            headers["List-Id"] = f"{name} <{send.letter}.{domain}>"
-            headers |= self._links.list_unsubscribe_headers(recipient.subscriber_id, send.letter)
-            unsubscribe = self._links.unsubscribe_url(recipient.subscriber_id, send.letter)
-        archive = f"{self._centre.public_url.rstrip('/')}/lettres/archives/{send.issue_id}"
-        text = (
-            f"{hello}\n\nVoici le nouveau numéro de « {name} ».\n\nLire en ligne : {archive}\n"
-            + (f"\nSe désabonner : {unsubscribe}\n" if unsubscribe else "")
-        )
-        html = (
-            f'<!doctype html><html lang="fr"><body><p>{_escape(hello)}</p>'
-            f"<p>Voici le nouveau numéro de « {_escape(name)} ».</p>"
-            f'<p><a href="{_escape(archive)}">Lire en ligne</a></p>'
-            + (f'<p><a href="{_escape(unsubscribe)}">Se désabonner</a></p>' if unsubscribe else "")
-            + "</body></html>"
-        )
-        return OutgoingMessage(subject=name, html=html, text=text, headers=headers)
-
-
-def _escape(value: str) -> str:
-    from markupsafe import escape
-
-    return str(escape(value))
 
 
 class IssueRenderer:
