@@ -62,7 +62,7 @@ class Clock:
 
 
 class Engine:
-    """Stands in for the sending engine (news-engine): records the issues handed to it, with
+    """Stands in for the sending engine: records the issues handed to it, with
     the audience it would freeze, in the caller's transaction."""
 
     def __init__(self) -> None:
