@@ -518,6 +518,38 @@ class TestSchedule:
         assert again.status_code == 409 and changed.status_code == 409
 
 
+class TestScheduleWithTheEngine:
+    async def test_a_scheduled_issue_without_subscribers_is_sent_and_archived_at_its_time(
+        self, database, nats_server, mail_sink
+    ):
+        clock = Clock()
+        async with _platform(database, nats_server, mail_sink, clock, None) as (
+            _app,
+            client,
+            staff,
+        ):
+            issue = await _issue(client, staff, audience={"communes": ["29019"]})
+            scheduled = await client.post(
+                f"{API}/issues/{issue['id']}/schedule",
+                json={"at": "2099-01-05T09:00:00"},
+                headers=staff,
+            )
+            before = await client.get(f"{API}/letters/la-minute-pop/archive")
+            clock.now = datetime(2099, 1, 5, 8, 0, 1, tzinfo=UTC)
+
+            async def archived() -> Any:
+                got = await client.get(f"{API}/letters/la-minute-pop/archive")
+                return got.json()["issues"] or None
+
+            issues = await wait_until(archived, timeout=15)
+            final = await client.get(f"{API}/issues/{issue['id']}", headers=staff)
+
+        assert scheduled.status_code == 200, scheduled.text
+        assert before.json()["issues"] == []
+        assert [i["number"] for i in issues] == [issue["number"]]
+        assert final.json()["status"] == "sent"
+
+
 def _to(message: EmailMessage) -> str:
     return str(message["To"].addresses[0].addr_spec).lower()
 

@@ -313,6 +313,7 @@ async def begin_sending(
         issue.start_sending(await live_content(work, issue, letter, now))
         await work.issues.save(issue)
         await start(work, issue.id)
+        issue = await _issue(work, issue.id)  # ``sent`` already when the audience was empty
         await work.commit()
     log.info("issue sending", issue=str(issue.id), letter=issue.letter, number=issue.number)
     return issue
