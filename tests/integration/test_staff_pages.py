@@ -1,0 +1,135 @@
+"""The staff back office through the gateway and the real events service (both lanes): staff
+sign in with their API token, create and publish an event through the forms, check a registrant
+in and download the attendance documents; anonymous, wrong-role and signed-out requests are
+refused with French pages."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+
+import httpx
+
+from services.events.app import build_app as build_events
+from services.gateway.store import Role, StaffStore
+from tests.support.events import Clock, events_settings
+from tests.support.factories import unique_email
+from tests.support.services import gateway, running
+
+FORM = {
+    "title": "Atelier mémoire des quartiers",
+    "summary": "Un atelier pour recueillir la mémoire des habitants.",
+    "type": "workshop",
+    "format": "onsite",
+    "themes": ["culture", "participation-citoyenne"],
+    "starts_at": "2027-06-13T09:30",
+    "ends_at": "2027-06-13T12:00",
+    "venue_name": "Maison de quartier du Blosne",
+    "venue_city": "Rennes",
+    "venue_commune": "35238",
+    "capacity_onsite": "1",
+    "hold_minutes": "0",
+}
+
+
+async def sign_in(client: httpx.AsyncClient, role: Role) -> httpx.Response:
+    store: StaffStore = client.app.state.staff  # type: ignore[attr-defined]
+    token = await store.add(unique_email(role.value), role)
+    return await client.post("/equipe/connexion", data={"jeton": token})
+
+
+def text(answer: httpx.Response) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", answer.text)).split())
+
+
+class TestStaffPages:
+    async def test_staff_sign_in_create_publish_check_in_and_download_the_sheet(
+        self, database, nats_server
+    ):
+        events = build_events(events_settings(database("events"), nats_server.url), clock=Clock())
+        async with running(events), gateway(database("gateway"), nats_server.url) as client:
+            anonymous = await client.get("/equipe/evenements")
+            wrong = await client.post("/equipe/connexion", data={"jeton": "reso_faux"})
+            signed_in = await sign_in(client, Role.STAFF)
+            cookie = signed_in.headers["set-cookie"]
+
+            invalid = await client.post(
+                "/equipe/evenements/nouveau", data={**FORM, "ends_at": "", "title": ""}
+            )
+            created = await client.post("/equipe/evenements/nouveau", data=FORM)
+            event_url = created.headers["location"]
+            draft = await client.get(event_url)
+            published = await client.post(f"{event_url}/publication")
+            listed = await client.get("/equipe/evenements")
+            shown = await client.get(event_url)
+
+            event_id = event_url.rsplit("/", 1)[1]
+            store: StaffStore = client.app.state.staff  # type: ignore[attr-defined]
+            api = {"Authorization": f"Bearer {await store.add(unique_email(), Role.STAFF)}"}
+            for first, last in (("Zoé", "Martin"), ("Léa", "Attente")):
+                registered = await client.post(
+                    f"/api/v1/events/{event_id}/registrants",
+                    json={"first_name": first, "last_name": last, "email": unique_email()},
+                    headers=api,
+                )
+                assert registered.status_code == 201, registered.text
+            zoe = (await client.get(f"/api/v1/events/{event_id}/registrants", headers=api)).json()[
+                "registrations"
+            ][0]
+            before = await client.get(f"{event_url}/inscrits")
+            checked = await client.post(
+                f"/equipe/inscriptions/{zoe['registration_id']}/presence", data={"present": "oui"}
+            )
+            after = await client.get(f"{event_url}/inscrits")
+            sheet = await client.get(f"{event_url}/emargement.pdf")
+            attendance = await client.get(f"{event_url}/presences.csv")
+
+            signed_out = await client.post("/equipe/deconnexion")
+            after_sign_out = await client.get("/equipe/evenements")
+
+        assert anonymous.status_code == 401
+        assert "Connectez-vous" in text(anonymous)
+        assert wrong.status_code == 401 and "n'est pas valide" in text(wrong)
+        assert signed_in.status_code == 303
+        assert signed_in.headers["location"] == "/equipe/evenements"
+        assert "reso_staff=" in cookie and "HttpOnly" in cookie
+        assert "SameSite=strict" in cookie and "Path=/equipe" in cookie
+        assert "Secure" not in cookie  # served over http here
+
+        assert invalid.status_code == 422
+        assert "Titre :" in text(invalid) and "Fin :" in text(invalid)
+        assert created.status_code == 303
+        assert "brouillon" in text(draft)
+        assert 'value="2027-06-13T09:30"' in draft.text  # Paris time, as it was typed
+        assert published.status_code == 303
+        assert "publiée" in text(shown)
+        assert "Atelier mémoire des quartiers" in text(listed)
+
+        assert "Martin Zoé" in text(before) and "Attente Léa" in text(before)
+        assert "Liste d'attente, dans l'ordre (1)" in text(before)
+        assert "Présent·e (" not in text(before)
+        assert checked.status_code == 303
+        assert "Présent·e (" in text(after)
+        assert sheet.status_code == 200
+        assert sheet.headers["content-type"] == "application/pdf"
+        assert sheet.content.startswith(b"%PDF")
+        rows = list(csv.reader(io.StringIO(attendance.content.decode("utf-8-sig")), delimiter=";"))
+        assert [(row[0], row[4]) for row in rows[1:]] == [("Martin", "oui")]
+
+        assert signed_out.status_code == 303
+        assert after_sign_out.status_code == 401
+
+    async def test_a_wrong_role_gets_a_french_refusal_and_a_revoked_session_ends(
+        self, database, nats_server
+    ):
+        async with gateway(database("gateway"), nats_server.url) as client:
+            signed_in = await sign_in(client, Role.DATA)
+            refused = await client.get("/equipe/evenements")
+            form = await client.get("/equipe/evenements/nouveau")
+
+        assert signed_in.status_code == 303
+        assert refused.status_code == 403 and form.status_code == 403
+        assert "Accès refusé" in text(refused)
+        assert "Votre rôle ne donne pas accès à cette page." in text(refused)
