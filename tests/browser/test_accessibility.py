@@ -24,6 +24,7 @@ from tests.browser.conftest import (
     subscription_links,
     token_of,
 )
+from tests.browser.test_staff_pages import STAFF_PAGES
 from tests.support.factories import sign_up_payload, unique_email
 
 NOT_PAGES = ("/api/", "/static", "/healthz", "/readyz", "/docs/")
@@ -52,6 +53,7 @@ Sample = Callable[[dict[str, str]], list[str]]
 PAGES: dict[str, Sample] = {
     "/": lambda _: ["/"],
     "/espace": lambda _: ["/espace"],  # the signed-in space: see the test below
+    "/equipe/connexion": lambda _: ["/equipe/connexion"],  # staff pages: test_staff_pages.py
     "/espace/{kind}": lambda _: [
         "/espace/connexion?jeton=un-jeton",
         "/espace/confirmation",
@@ -82,7 +84,7 @@ def _page_routes() -> set[str]:
 
 
 def test_every_page_route_has_sample_urls() -> None:
-    missing = _page_routes() - PAGES.keys()
+    missing = _page_routes() - PAGES.keys() - STAFF_PAGES
 
     assert not missing, (
         f"pages without sample URLs in tests/browser/test_accessibility.py: {missing}"
