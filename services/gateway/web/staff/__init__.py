@@ -19,10 +19,10 @@ from services.gateway.security import served_over_https
 from services.gateway.settings import GatewaySettings
 from services.gateway.store import StaffSessions, StaffStore
 from services.gateway.web.pages import _page
-from services.gateway.web.staff import events
+from services.gateway.web.staff import events, newsletters
 from services.gateway.web.staff.common import router
 
-__all__ = ["events", "install"]
+__all__ = ["events", "install", "newsletters"]
 
 
 def install(app: FastAPI) -> None:
