@@ -9,14 +9,17 @@ import csv
 import html
 import io
 import re
+from typing import Any
 
 import httpx
 
 from services.events.app import build_app as build_events
 from services.gateway.store import Role, StaffStore
+from services.newsletters.app import build_app as build_newsletters
 from tests.support.events import Clock, events_settings
 from tests.support.factories import unique_email
-from tests.support.services import gateway, running
+from tests.support.mail import read_mails
+from tests.support.services import gateway, newsletters_settings, running, wait_until
 
 FORM = {
     "title": "Atelier mémoire des quartiers",
@@ -133,3 +136,56 @@ class TestStaffPages:
         assert refused.status_code == 403 and form.status_code == 403
         assert "Accès refusé" in text(refused)
         assert "Votre rôle ne donne pas accès à cette page." in text(refused)
+
+
+class TestStaffLetterPages:
+    async def test_staff_compose_an_issue_preview_it_and_send_a_test(
+        self, database, nats_server, mail_sink
+    ):
+        tester = unique_email("relecture")
+        settings = newsletters_settings(database("newsletters"), nats_server.url, mail_sink.port)
+        async with (
+            running(build_newsletters(settings)),
+            gateway(database("gateway"), nats_server.url) as client,
+        ):
+            await sign_in(client, Role.STAFF)
+            letters = await client.get("/equipe/lettres")
+            invalid = await client.post(
+                "/equipe/lettres/la-minute-pop/nouveau",
+                data={"subject": "Décembre", "pub_title_0": "Sans adresse"},
+            )
+            created = await client.post(
+                "/equipe/lettres/la-minute-pop/nouveau",
+                data={
+                    "subject": "Le numéro de décembre",
+                    "editorial_title": "Édito",
+                    "editorial": "Bonne **lecture** à toutes et à tous.",
+                    "events": "oui",
+                    "pub_title_0": "Grand Angle n° 12",
+                    "pub_url_0": "https://crpv.example.org/grand-angle/12",
+                },
+            )
+            issue_url = created.headers["location"]
+            shown = await client.get(issue_url)
+            html = await client.get(f"{issue_url}/apercu.html")
+            tested = await client.post(f"{issue_url}/test", data={"recipients": tester})
+
+            def arrived() -> list[Any]:
+                return [
+                    m for m in read_mails(mail_sink.directory) if str(m["To"]).lower() == tester
+                ]
+
+            [mail] = await wait_until(arrived, timeout=30)
+            listed = await client.get("/equipe/lettres")
+
+        assert letters.status_code == 200 and "Aucun numéro." in text(letters)
+        assert invalid.status_code == 422 and "Rien n'a été enregistré" in text(invalid)
+        assert created.status_code == 303
+        assert "État : brouillon" in text(shown)
+        assert "Bonne lecture à toutes et à tous." in text(shown)  # the text part, previewed
+        assert "Grand Angle n° 12" in html.text
+        assert "sandbox" in html.headers.get_list("content-security-policy")
+        assert tested.status_code == 200
+        assert "Envoi de test parti vers 1 adresse(s)." in text(tested)
+        assert mail["Subject"] == "[TEST] Le numéro de décembre"
+        assert "Le numéro de décembre" in text(listed)
