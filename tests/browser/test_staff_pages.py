@@ -12,7 +12,7 @@ import httpx
 from services.gateway.store import Role, StaffStore
 from services.platform import Platform
 from services.runtime.db import create_engine
-from tests.browser.conftest import Visit, axe_violations
+from tests.browser.conftest import Visit, axe_violations, mailed_link
 from tests.support.factories import unique_email
 
 STAFF_PAGES = {
@@ -25,6 +25,10 @@ STAFF_PAGES = {
     "/equipe/evenements/{event_id}/presences.csv",
     "/equipe/evenements/{event_id}/emargement.pdf",
     "/equipe/evenements/{event_id}/attestations.pdf",
+    "/equipe/lettres",
+    "/equipe/lettres/{letter}/nouveau",
+    "/equipe/numeros/{issue_id}",
+    "/equipe/numeros/{issue_id}/apercu.html",  # the mail itself, as mail clients get it
 }
 """Staff routes test_accessibility.py leaves to this file (they need a staff session)."""
 
@@ -107,6 +111,41 @@ def test_staff_sign_in_create_and_publish_an_event_and_check_a_registrant_in(
     assert visit.csp_violations() == []
 
 
+def compose_issue(visit: Visit, subject: str) -> None:
+    page = visit.page
+    page.get_by_role("link", name="Lettres d'information").click()
+    visit.shot("letters")
+    page.get_by_role("link", name="Composer un numéro de").first.click()
+    page.get_by_label("Objet du message").fill(subject)
+    page.get_by_label("Titre de l'éditorial").fill("Édito")
+    page.get_by_label("Texte (Markdown)").fill("Bonne **lecture** à toutes et à tous.")
+    page.get_by_label("Prochains rendez-vous de l'agenda").check()
+    page.get_by_label("Publication 1 : titre").fill("Grand Angle n° 12")
+    page.get_by_label("Publication 1 : adresse (https://…)").fill(
+        "https://crpv.example.org/grand-angle/12"
+    )
+    visit.shot("compose")
+    page.get_by_role("button", name="Enregistrer le numéro").click()
+
+
+def test_staff_compose_an_issue_and_send_a_test(platform: Platform, visit: Visit) -> None:
+    page = visit.page
+    tester = unique_email("relecture")
+    sign_in(visit, staff_token(platform))
+    compose_issue(visit, "Le numéro de décembre")
+    visit.shot("issue")
+    assert "brouillon" in page.get_by_role("status").inner_text()
+    assert "Bonne lecture à toutes et à tous." in page.locator("pre").inner_text()
+
+    page.get_by_label("Adresses de test").fill(tester)
+    page.get_by_role("button", name="Envoyer un test").click()
+    visit.shot("test-sent")
+
+    assert "Envoi de test parti vers 1 adresse(s)." in page.get_by_role("status").inner_text()
+    assert mailed_link(platform.mail_dir, tester, "/lettres/")
+    assert visit.csp_violations() == []
+
+
 def test_a_data_partner_is_refused_the_back_office_in_french(
     platform: Platform, visit: Visit
 ) -> None:
@@ -122,12 +161,16 @@ def test_the_main_staff_pages_have_no_serious_or_critical_violation(
     sign_in(axe_visit, staff_token(platform))
     create_event(axe_visit, "Journée accessible")
     event_url = axe_visit.page.url
+    compose_issue(axe_visit, "Numéro accessible")
+    issue_url = axe_visit.page.url
     found: dict[str, Any] = {}
     for url in (
         "/equipe/evenements",
         "/equipe/evenements/nouveau",
         event_url,
         f"{event_url}/inscrits",
+        "/equipe/lettres",
+        issue_url,
     ):
         axe_visit.page.goto(url)
         axe_visit.shot(url.rsplit("/", 1)[1])
