@@ -25,6 +25,8 @@ STAFF_PAGES = {
     "/equipe/evenements/{event_id}/presences.csv",
     "/equipe/evenements/{event_id}/emargement.pdf",
     "/equipe/evenements/{event_id}/attestations.pdf",
+    "/equipe/rapport",
+    "/equipe/rapport.csv",
     "/equipe/lettres",
     "/equipe/lettres/{letter}/nouveau",
     "/equipe/numeros/{issue_id}",
@@ -171,6 +173,7 @@ def test_the_main_staff_pages_have_no_serious_or_critical_violation(
         f"{event_url}/inscrits",
         "/equipe/lettres",
         issue_url,
+        "/equipe/rapport?du=2027-01-01&au=2027-12-31",
     ):
         axe_visit.page.goto(url)
         axe_visit.shot(url.rsplit("/", 1)[1])

@@ -88,6 +88,12 @@ class TestStaffPages:
             after = await client.get(f"{event_url}/inscrits")
             sheet = await client.get(f"{event_url}/emargement.pdf")
             attendance = await client.get(f"{event_url}/presences.csv")
+            period = {"du": "2027-06-01", "au": "2027-06-30"}
+            report = await client.get("/equipe/rapport", params=period)
+            report_csv = await client.get("/equipe/rapport.csv", params=period)
+            backwards = await client.get(
+                "/equipe/rapport", params={"du": "2027-06-30", "au": "2027-06-01"}
+            )
 
             signed_out = await client.post("/equipe/deconnexion")
             after_sign_out = await client.get("/equipe/evenements")
@@ -120,6 +126,15 @@ class TestStaffPages:
         assert sheet.content.startswith(b"%PDF")
         rows = list(csv.reader(io.StringIO(attendance.content.decode("utf-8-sig")), delimiter=";"))
         assert [(row[0], row[4]) for row in rows[1:]] == [("Martin", "oui")]
+
+        assert "Atelier 1 1 1" in text(report)  # the workshop: one event, registrant, attendee
+        assert "Règles de comptage" in text(report)
+        assert report_csv.headers["content-type"] == "text/csv; charset=utf-8"
+        assert (
+            'filename="rapport-activite-2027-06-01-2027-06-30.csv"'
+            in report_csv.headers["content-disposition"]
+        )
+        assert backwards.status_code == 422 and "précède son début" in text(backwards)
 
         assert signed_out.status_code == 303
         assert after_sign_out.status_code == 401

@@ -3,8 +3,10 @@ registrants (waiting list in order) with check-in buttons, and the attendance do
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +18,7 @@ from starlette.datastructures import FormData
 from contracts.base import Query as RpcQuery
 from contracts.base import Theme
 from contracts.events import (
+    ActivityReportV1,
     AgendaV1,
     CancelEventV1,
     CheckInV1,
@@ -25,6 +28,7 @@ from contracts.events import (
     EventFormat,
     EventType,
     EventV1,
+    GetActivityReportV1,
     GetAttendanceSheetV1,
     GetCertificatesV1,
     GetEventV1,
@@ -359,3 +363,74 @@ async def certificates(
     request: Request, event_id: uuid.UUID, rpc: Rpc, files: UploadedFiles, _staff: StaffPage
 ) -> Response:
     return await _send(request, rpc, files, GetCertificatesV1(event_id=event_id))
+
+
+# --- activity report ---------------------------------------------------------------------------
+
+
+def _period(du: str, au: str) -> tuple[date, date] | str:
+    """The period asked for, or why it is refused (in French)."""
+    try:
+        start, end = date.fromisoformat(du), date.fromisoformat(au)
+    except ValueError:
+        return "Indiquez deux dates valides."
+    if end < start:
+        return "La fin de la période précède son début."
+    return start, end
+
+
+@router.get("/equipe/rapport", response_class=HTMLResponse)
+async def activity_report(
+    request: Request, rpc: Rpc, _staff: StaffPage, du: str = "", au: str = ""
+) -> Response:
+    """The activity report of a period, section by section, with the French labels of its CSV."""
+    today = datetime.now(PARIS).date()
+    context: dict[str, Any] = {
+        "title": "Rapport d'activité",
+        "du": du or date(today.year, 1, 1).isoformat(),
+        "au": au or today.isoformat(),
+        "sections": {},
+        "notes": [],
+        "error": "",
+    }
+    if not (du or au):
+        return _page(request, "staff/report.html.j2", **context)
+    period = _period(du, au)
+    if isinstance(period, str):
+        return _page(request, "staff/report.html.j2", 422, **{**context, "error": period})
+    made = await rpc.call(
+        GetActivityReportV1(start=period[0], end=period[1], format="csv"), ActivityReportV1
+    )
+    sections: dict[str, list[list[str]]] = {}
+    notes: list[str] = []
+    text = (made.csv or "").lstrip("\ufeff")
+    for row in list(csv.reader(io.StringIO(text), delimiter=";"))[1:]:
+        if len(row) < 6:
+            continue
+        if row[0] == "Notes":  # the counting rules, after the figures
+            notes.append(row[2])
+        else:  # section (French), key, label, events, registrants, attendees
+            sections.setdefault(row[0], []).append(row[2:6])
+    context.update(sections=sections, notes=notes)
+    return _page(request, "staff/report.html.j2", **context)
+
+
+@router.get("/equipe/rapport.csv")
+async def activity_report_csv(
+    request: Request, rpc: Rpc, _staff: StaffPage, du: str = "", au: str = ""
+) -> Response:
+    period = _period(du, au)
+    if isinstance(period, str):
+        return _page(
+            request, "staff/refused.html.j2", 422, title="Rapport d'activité", message=period
+        )
+    start, end = period
+    made = await rpc.call(GetActivityReportV1(start=start, end=end, format="csv"), ActivityReportV1)
+    return Response(
+        (made.csv or "").encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="rapport-activite-'
+            f'{start.isoformat()}-{end.isoformat()}.csv"'
+        },
+    )
