@@ -9,6 +9,7 @@ import csv
 import html
 import io
 import re
+import uuid
 from typing import Any
 
 import httpx
@@ -82,6 +83,15 @@ class TestStaffPages:
                 "registrations"
             ][0]
             before = await client.get(f"{event_url}/inscrits")
+            listed_api = await client.get(f"/api/v1/events/{event_id}/registrants", headers=api)
+            [waiting] = [
+                r for r in listed_api.json()["registrations"] if r["status"] == "waitlisted"
+            ]
+            refused = await client.post(
+                f"/equipe/inscriptions/{waiting['registration_id']}/presence",
+                data={"present": "oui"},
+            )
+            unknown = await client.get(f"/equipe/evenements/{uuid.uuid4()}")
             checked = await client.post(
                 f"/equipe/inscriptions/{zoe['registration_id']}/presence", data={"present": "oui"}
             )
@@ -119,6 +129,9 @@ class TestStaffPages:
         assert "Martin Zoé" in text(before) and "Attente Léa" in text(before)
         assert "Liste d'attente, dans l'ordre (1)" in text(before)
         assert "Présent·e (" not in text(before)
+        assert refused.status_code == 409 and "Action refusée" in text(refused)
+        assert "confirmée" in text(refused)  # the service's reason, in French
+        assert unknown.status_code == 404 and "Page introuvable" in text(unknown)
         assert checked.status_code == 303
         assert "Présent·e (" in text(after)
         assert sheet.status_code == 200

@@ -15,12 +15,14 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.gateway.auth import STAFF_COOKIE, StaffPageRefused
+from services.gateway.errors import STATUS_BY_CODE
 from services.gateway.security import served_over_https
 from services.gateway.settings import GatewaySettings
 from services.gateway.store import StaffSessions, StaffStore
 from services.gateway.web.pages import _page
 from services.gateway.web.staff import events, newsletters
 from services.gateway.web.staff.common import router
+from services.runtime.rpc import RpcError
 
 __all__ = ["events", "install", "newsletters"]
 
@@ -34,11 +36,31 @@ def install(app: FastAPI) -> None:
     async def refused(request: Request, exc: StaffPageRefused) -> Response:
         title = "Connexion requise" if exc.status == 401 else "Accès refusé"
         response = _page(
-            request, "staff/refused.html.j2", exc.status, title=title, message=exc.message
+            request,
+            "staff/refused.html.j2",
+            exc.status,
+            title=title,
+            message=exc.message,
+            code=exc.status,
         )
         if exc.status == 401:
             response.delete_cookie(STAFF_COOKIE, path="/equipe")
         return response
+
+    json_refusal = app.exception_handlers[RpcError]
+
+    @app.exception_handler(RpcError)
+    async def service_refused(request: Request, exc: RpcError) -> Response:
+        """A service's refusal on a staff page (unknown event, check-in of someone waiting…):
+        its French message on a page; the JSON API keeps its JSON answer."""
+        if not request.url.path.startswith("/equipe"):
+            return await json_refusal(request, exc)
+        status = STATUS_BY_CODE.get(exc.error.code, 502)
+        title = "Page introuvable" if status == 404 else "Action refusée"
+        message = exc.error.message
+        return _page(
+            request, "staff/refused.html.j2", status, title=title, message=message, code=status
+        )
 
     app.include_router(router)
 
