@@ -9,6 +9,7 @@ only its SHA-256 is stored). The role is read from the staff account at each req
 
 from __future__ import annotations
 
+import inspect
 from typing import Annotated
 
 from fastapi import FastAPI, Form, Request
@@ -54,7 +55,8 @@ def install(app: FastAPI) -> None:
         """A service's refusal on a staff page (unknown event, check-in of someone waiting…):
         its French message on a page; the JSON API keeps its JSON answer."""
         if not request.url.path.startswith("/equipe"):
-            return await json_refusal(request, exc)
+            answer = json_refusal(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
         status = STATUS_BY_CODE.get(exc.error.code, 502)
         title = "Page introuvable" if status == 404 else "Action refusée"
         message = exc.error.message
