@@ -217,3 +217,12 @@ class TestStaffLetterPages:
         assert "Envoi de test parti vers 1 adresse(s)." in text(tested)
         assert mail["Subject"] == "[TEST] Le numéro de décembre"
         assert "Le numéro de décembre" in text(listed)
+
+
+async def test_the_staff_session_cookie_is_secure_over_https(database, nats_server):
+    async with gateway(database("gateway"), nats_server.url, https=True) as client:
+        signed_in = await sign_in(client, Role.ADMIN)
+
+    cookie = signed_in.headers["set-cookie"]
+    assert signed_in.status_code == 303
+    assert "reso_staff=" in cookie and "Secure" in cookie and "SameSite=strict" in cookie
