@@ -27,6 +27,9 @@ STAFF_PAGES = {
     "/equipe/evenements/{event_id}/attestations.pdf",
     "/equipe/rapport",
     "/equipe/rapport.csv",
+    "/equipe/personnes",
+    "/equipe/personnes/export.csv",
+    "/equipe/personnes/export.xlsx",
     "/equipe/lettres",
     "/equipe/lettres/{letter}/nouveau",
     "/equipe/numeros/{issue_id}",
@@ -175,6 +178,7 @@ def test_the_main_staff_pages_have_no_serious_or_critical_violation(
         "/equipe/lettres",
         issue_url,
         "/equipe/rapport?du=2027-01-01&au=2027-12-31",
+        "/equipe/personnes",
     ):
         axe_visit.page.goto(url)
         axe_visit.shot(url.rsplit("/", 1)[1])

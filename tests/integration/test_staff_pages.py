@@ -16,11 +16,18 @@ import httpx
 
 from services.events.app import build_app as build_events
 from services.gateway.store import Role, StaffStore
+from services.members.app import build_app as build_members
 from services.newsletters.app import build_app as build_newsletters
 from tests.support.events import Clock, events_settings
 from tests.support.factories import unique_email
 from tests.support.mail import read_mails
-from tests.support.services import gateway, newsletters_settings, running, wait_until
+from tests.support.services import (
+    gateway,
+    members_settings,
+    newsletters_settings,
+    running,
+    wait_until,
+)
 
 FORM = {
     "title": "Atelier mémoire des quartiers",
@@ -226,3 +233,31 @@ async def test_the_staff_session_cookie_is_secure_over_https(database, nats_serv
     cookie = signed_in.headers["set-cookie"]
     assert signed_in.status_code == 303
     assert "reso_staff=" in cookie and "Secure" in cookie and "SameSite=strict" in cookie
+
+
+async def test_staff_search_people_with_filters_and_export_them(database, nats_server):
+    members = build_members(members_settings(database("members"), nats_server.url))
+    async with running(members), gateway(database("gateway"), nats_server.url) as client:
+        store: StaffStore = client.app.state.staff  # type: ignore[attr-defined]
+        api = {"Authorization": f"Bearer {await store.add(unique_email(), Role.STAFF)}"}
+        for first, last in (("Zoé", "Martin"), ("Hugo", "Bernard")):
+            added = await client.post(
+                "/api/v1/people",
+                json={"first_name": first, "last_name": last, "email": unique_email()},
+                headers=api,
+            )
+            assert added.status_code == 201, added.text
+        await sign_in(client, Role.STAFF)
+        everyone = await client.get("/equipe/personnes")
+        martin = await client.get("/equipe/personnes", params={"q": "martin"})
+        bad = await client.get("/equipe/personnes", params={"department": "12345"})
+        exported = await client.get("/equipe/personnes/export.csv", params={"q": "martin"})
+
+    assert "2 personne(s) trouvée(s)." in text(everyone)
+    assert "Bernard Hugo" in text(everyone) and "Martin Zoé" in text(everyone)
+    assert "1 personne(s) trouvée(s)." in text(martin) and "Bernard" not in text(martin)
+    assert "export.csv?q=martin" in martin.text
+    assert bad.status_code == 422 and "filtres est invalide" in text(bad)
+    assert exported.status_code == 200
+    body = exported.content.decode("utf-8-sig")
+    assert "Martin" in body and "Bernard" not in body
