@@ -103,6 +103,14 @@ class TestStaffPages:
                 f"/equipe/inscriptions/{zoe['registration_id']}/presence", data={"present": "oui"}
             )
             after = await client.get(f"{event_url}/inscrits")
+            promoted = await client.post(
+                f"/equipe/inscriptions/{waiting['registration_id']}/promotion"
+            )
+            after_promotion = await client.get(f"{event_url}/inscrits")
+            dropped = await client.post(
+                f"/equipe/inscriptions/{waiting['registration_id']}/annulation"
+            )
+            after_cancel = await client.get(f"{event_url}/inscrits")
             sheet = await client.get(f"{event_url}/emargement.pdf")
             attendance = await client.get(f"{event_url}/presences.csv")
             period = {"du": "2027-06-01", "au": "2027-06-30"}
@@ -141,6 +149,12 @@ class TestStaffPages:
         assert unknown.status_code == 404 and "Page introuvable" in text(unknown)
         assert checked.status_code == 303
         assert "Présent·e (" in text(after)
+        assert promoted.status_code == 303
+        assert "Liste d'attente, dans l'ordre (0)" in text(after_promotion)
+        assert "Attente Léa" in text(after_promotion)  # seated past the capacity of one
+        assert dropped.status_code == 303
+        assert "Attente Léa" not in text(after_cancel)
+        assert "Inscriptions annulées : 1." in text(after_cancel)
         assert sheet.status_code == 200
         assert sheet.headers["content-type"] == "application/pdf"
         assert sheet.content.startswith(b"%PDF")

@@ -21,6 +21,7 @@ from contracts.events import (
     ActivityReportV1,
     AgendaV1,
     CancelEventV1,
+    CancelRegistrationV1,
     CheckInV1,
     CreateEventV1,
     EventDetailsV1,
@@ -33,6 +34,7 @@ from contracts.events import (
     GetCertificatesV1,
     GetEventV1,
     ListRegistrantsV1,
+    MoveRegistrationV1,
     PublishEventV1,
     RegistrantsV1,
     RegistrationV1,
@@ -332,6 +334,24 @@ async def check_in(
         f"/equipe/evenements/{registration.event_id}/inscrits#r-{registration_id}",
         status_code=303,
     )
+
+
+def _back_to_registrants(registration: RegistrationV1) -> Response:
+    return RedirectResponse(f"/equipe/evenements/{registration.event_id}/inscrits", status_code=303)
+
+
+@router.post("/equipe/inscriptions/{registration_id}/promotion", response_class=HTMLResponse)
+async def promote(registration_id: uuid.UUID, rpc: Rpc, staff: StaffPage) -> Response:
+    """Give a seat to someone waiting, past the list (staff may exceed the capacity)."""
+    command = MoveRegistrationV1(registration_id=registration_id, promote=True, by=staff.email)
+    return _back_to_registrants(await rpc.call(command, RegistrationV1))
+
+
+@router.post("/equipe/inscriptions/{registration_id}/annulation", response_class=HTMLResponse)
+async def cancel_registration(registration_id: uuid.UUID, rpc: Rpc, staff: StaffPage) -> Response:
+    """Cancel a registration: the first person waiting gets the seat (or an offer of it)."""
+    command = CancelRegistrationV1(registration_id=registration_id, by=staff.email)
+    return _back_to_registrants(await rpc.call(command, RegistrationV1))
 
 
 async def _send(request: Request, rpc: Rpc, files: UploadedFiles, query: RpcQuery) -> Response:
