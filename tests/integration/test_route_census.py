@@ -79,6 +79,14 @@ PUBLIC = {
     "GET /lettres/{letter}/numeros/{number}",
     "GET /territoires/qpv/{code}",
     "GET /donnees/indicateurs/{indicator}",
+    # the public pages: home, agenda, registration by page and by the mailed links
+    "GET /agenda",
+    "GET /agenda/{event_id}",
+    "POST /agenda/{event_id}",
+    "GET /inscription",
+    "POST /inscription",
+    "GET /inscription/accepter",
+    "POST /inscription/accepter",
     # registrations and subscriptions: anyone, or the holder of a signed link
     "POST /api/v1/events/{event_id}/registrations",
     "POST /api/v1/cycles/{cycle_id}/registrations",
