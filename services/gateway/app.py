@@ -32,7 +32,7 @@ from services.gateway.api import (
 from services.gateway.security import SiteSecurity
 from services.gateway.settings import GatewaySettings
 from services.gateway.store import PersonSessions, StaffStore
-from services.gateway.web import agenda, pages, territories
+from services.gateway.web import agenda, forms, pages, territories
 from services.runtime.bus import Bus
 from services.runtime.db import create_engine
 from services.runtime.logging import configure_logging, get_logger
@@ -116,6 +116,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(territories.router)
     app.include_router(agenda.router)
+    app.include_router(forms.router)
     app.mount(
         "/static",
         StaticFiles(directory=str(Path(pages.__file__).parent / "static")),

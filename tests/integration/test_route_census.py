@@ -87,6 +87,10 @@ PUBLIC = {
     "POST /inscription",
     "GET /inscription/accepter",
     "POST /inscription/accepter",
+    "GET /lettres",
+    "POST /lettres",
+    "GET /adhesion",
+    "POST /adhesion",
     # registrations and subscriptions: anyone, or the holder of a signed link
     "POST /api/v1/events/{event_id}/registrations",
     "POST /api/v1/cycles/{cycle_id}/registrations",
