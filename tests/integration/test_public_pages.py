@@ -224,9 +224,7 @@ class TestRegistrationLinks:
         assert bad.status_code == 422 and "pas valide" in bad.text
         assert empty.status_code == 422 and "incomplet" in empty.text
 
-    async def test_the_accept_page_of_a_confirmed_seat_offers_nothing_and_a_manage_link_cannot_accept(
-        self, site
-    ):
+    async def test_a_confirmed_seat_is_offered_nothing_and_a_manage_link_cannot_accept(self, site):
         browser, api = site
         webinar = await published(api, WEBINAR)
         awa = await api.post(

@@ -91,6 +91,9 @@ PUBLIC = {
     "POST /lettres",
     "GET /adhesion",
     "POST /adhesion",
+    "GET /appels",
+    "GET /appels/{call_id}",
+    "POST /appels/{call_id}",  # checks the session cookie itself: 401 without
     # registrations and subscriptions: anyone, or the holder of a signed link
     "POST /api/v1/events/{event_id}/registrations",
     "POST /api/v1/cycles/{cycle_id}/registrations",
