@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -51,7 +52,10 @@ def staff_headers(platform: Platform) -> dict[str, str]:
         finally:
             await engine.dispose()
 
-    return {"Authorization": f"Bearer {asyncio.run(add())}"}
+    # Playwright's sync API runs a loop in this thread: the store's own loop runs in another.
+    with ThreadPoolExecutor(1) as thread:
+        token = thread.submit(asyncio.run, add()).result()
+    return {"Authorization": f"Bearer {token}"}
 
 
 def published_event(platform: Platform, **changes: Any) -> str:
