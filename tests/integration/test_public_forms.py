@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -41,6 +42,12 @@ async def browser(database, nats_server, mail_sink) -> AsyncIterator[httpx.Async
             yield client
 
 
+def plain(mail: EmailMessage) -> str:
+    body = mail.get_body(("plain",))
+    assert body is not None, "a mail without a text part"
+    return str(body.get_content())
+
+
 async def post_form(client: httpx.AsyncClient, path: str, data: dict[str, Any]) -> httpx.Response:
     page = await client.get(path)
     return await client.post(path, data={"csrf_token": csrf_of(page.text), **data})
@@ -68,9 +75,7 @@ class TestLettersPage:
         assert again.text.count("Vérifiez votre boîte") == first.text.count("Vérifiez votre boîte")
         assert re.sub(r'value="[^"]+"', "", again.text) == re.sub(r'value="[^"]+"', "", first.text)
         mails = [m for m in read_mails(mail_sink.directory) if address in str(m["To"])]
-        assert (
-            mails and "/lettres/confirmation?jeton=" in mails[0].get_body(("plain",)).get_content()
-        )
+        assert mails and "/lettres/confirmation?jeton=" in plain(mails[0])
 
     async def test_errors_are_tied_to_their_fields_and_a_forged_form_is_refused(self, browser):
         refused = await post_form(browser, "/lettres", {"email": "pas-une-adresse"})
@@ -107,4 +112,4 @@ class TestSignUpPage:
         assert done.status_code == 200 and "Vérifiez votre boîte" in done.text
         assert forged.status_code == 403
         [mail] = [m for m in read_mails(mail_sink.directory) if address in str(m["To"])]
-        assert "/espace/confirmation?jeton=" in mail.get_body(("plain",)).get_content()
+        assert "/espace/confirmation?jeton=" in plain(mail)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from html import unescape
 from typing import Any
 
 import httpx
@@ -145,7 +146,7 @@ class TestRegistrationByPage:
         assert (
             "L'événement est complet : vous êtes sur liste d'attente, en position 1" in second.text
         )
-        assert "elle est proposée par e-mail à la première personne de la liste" in second.text
+        assert "la première personne en attente est inscrite d'office" in unescape(second.text)
 
     async def test_errors_are_shown_next_to_their_fields_and_nothing_is_registered(self, site):
         browser, api = site

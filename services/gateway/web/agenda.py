@@ -99,8 +99,31 @@ def _check_registrant(form: dict[str, str]) -> dict[str, str]:
     return errors
 
 
+def promotion(hold_minutes: int) -> str:
+    """The waiting-list rule of an event, in French."""
+    if hold_minutes <= 0:
+        return (
+            "Quand toutes les places sont prises, l'inscription se fait sur liste d'attente : "
+            "dès qu'une place se libère, la première personne en attente est inscrite "
+            "d'office et prévenue par e-mail."
+        )
+    hours, minutes = divmod(hold_minutes, 60)
+    delay = (
+        f"{hours} heure{'s' if hours > 1 else ''}"
+        if hours and not minutes
+        else f"{hold_minutes} minute{'s' if hold_minutes > 1 else ''}"
+    )
+    return (
+        "Quand toutes les places sont prises, l'inscription se fait sur liste d'attente : "
+        "dès qu'une place se libère, elle est proposée par e-mail à la première personne en "
+        f"attente, qui a {delay} pour l'accepter ; passé ce délai, elle est proposée à la "
+        "suivante."
+    )
+
+
 def _labels() -> dict[str, Any]:
     return {
+        "promotion": promotion,
         "themes": THEMES,
         "types": TYPES,
         "formats": FORMATS,
@@ -319,7 +342,22 @@ async def registration_page(request: Request, rpc: Rpc, jeton: str = "") -> Resp
     found = await _registration(request, rpc, jeton, "Mon inscription")
     if isinstance(found, HTMLResponse):
         return found
-    return _page(request, "registration.html.j2", registration=found, token=jeton, **_labels())
+    return _page(
+        request,
+        "registration.html.j2",
+        registration=found,
+        event=await _event_of(rpc, found),
+        token=jeton,
+        **_labels(),
+    )
+
+
+async def _event_of(rpc: Rpc, registration: RegistrationV1) -> EventV1 | None:
+    """The event of a registration, for its waiting-list rule (None once it is off the agenda)."""
+    try:
+        return await rpc.call(GetEventV1(event_id=registration.event_id), EventV1)
+    except RpcError:
+        return None
 
 
 @router.post("/inscription", response_class=HTMLResponse)
@@ -363,5 +401,10 @@ async def accept_offer(request: Request, rpc: Rpc, jeton: Annotated[str, Form()]
     except ValueError:
         return _failure(request, title, "Ce lien n'est pas valide.", 422)
     return _page(
-        request, "registration.html.j2", registration=taken, just_registered=True, **_labels()
+        request,
+        "registration.html.j2",
+        registration=taken,
+        event=await _event_of(rpc, taken),
+        just_registered=True,
+        **_labels(),
     )
