@@ -1,11 +1,13 @@
 """The calls-for-applications pages with the real members and events services (both lanes):
 the list and the call with its deadline in Europe/Paris, the invitation to sign in, a draft
-saved then submitted through the page with its acknowledgement reference, errors by field."""
+saved then submitted through the page with its acknowledgement reference, errors by field; and
+a signed-in person registering to an event for their organisation (the same services)."""
 
 from __future__ import annotations
 
 from tests.integration import test_calls
 from tests.integration.test_calls import ANSWERS, applicant, open_call
+from tests.integration.test_public_pages import WORKSHOP
 
 site = test_calls.site  # the fixture: members, events on a fixed clock, the gateway
 
@@ -75,3 +77,39 @@ class TestCallPages:
         )
         assert "déposée (référence" in again.text
         assert 'name="section_territoire"' not in again.text  # a submitted one is not edited
+
+
+class TestSignedInRegistration:
+    async def test_a_signed_in_person_registers_for_their_organisation_and_chooses_how_to_attend(
+        self,
+        site,
+    ):
+        created = await site.post("/api/v1/events", json=WORKSHOP, headers=site.staff)
+        event_id = created.json()["event_id"]
+        await site.post(f"/api/v1/events/{event_id}/publish", headers=site.staff)
+        person, organisation, cookies = await applicant(site)
+        form = {"email": person.email, "first_name": "Léa", "last_name": "Martin"}
+
+        page = await site.get(f"/agenda/{event_id}", headers=cookies)
+        stranger = await site.post(
+            f"/agenda/{event_id}",
+            data={**form, "mode": "online", "organisation": ANY_ID},
+            headers=cookies,
+        )
+        done = await site.post(
+            f"/agenda/{event_id}",
+            data={**form, "mode": "online", "organisation": str(organisation.organisation_id)},
+            headers=cookies,
+        )
+        registrants = await site.get(f"/api/v1/events/{event_id}/registrants", headers=site.staff)
+
+        assert f'<option value="{organisation.organisation_id}"' in page.text
+        assert stranger.status_code == 422 and 'id="organisation-erreur"' in stranger.text
+        assert done.status_code == 200 and "Votre inscription est confirmée (en ligne)" in done.text
+        [registration] = registrants.json()["registrations"]
+        assert registration["organisation_id"] == str(organisation.organisation_id)
+        assert registration["mode"] == "online"
+        assert registration["person_id"] == str(person.person_id)
+
+
+ANY_ID = "00000000-0000-4000-8000-000000000000"

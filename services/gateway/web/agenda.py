@@ -29,6 +29,7 @@ from contracts.events import (
     RegistrationV1,
     SearchAgendaV1,
 )
+from contracts.members import GetPersonSpaceV1, PersonSpaceV1
 from contracts.newsletters import LettersV1, ListLettersV1
 from services.gateway.api import Rpc
 from services.gateway.api.events import signed_in
@@ -75,6 +76,7 @@ _LABELS = {
     "first_name": "Prénom",
     "last_name": "Nom",
     "mode": "Participation",
+    "organisation": "Structure",
 }
 
 
@@ -234,8 +236,24 @@ async def _event(request: Request, rpc: Rpc, event_id: str) -> EventV1 | HTMLRes
         return _unavailable(request, error, "Rencontre introuvable")
 
 
-def _event_page(
+async def _organisations(request: Request, rpc: Rpc) -> dict[str, str]:
+    """The organisations the signed-in person is tied to (id → name); none when anonymous."""
+    person_id = await signed_in(request)
+    if person_id is None:
+        return {}
+    try:
+        space = await rpc.call(GetPersonSpaceV1(person_id=person_id), PersonSpaceV1)
+    except RpcError:
+        return {}
+    return {
+        str(tie.organisation_id): tie.organisation_name or "Ma structure"
+        for tie in space.person.affiliations
+    }
+
+
+async def _event_page(
     request: Request,
+    rpc: Rpc,
     event: EventV1,
     *,
     status: int = 200,
@@ -252,6 +270,7 @@ def _event_page(
         errors=errors or {},
         problem=problem,
         labels=_LABELS,
+        organisations=await _organisations(request, rpc),
         **_labels(),
     )
 
@@ -261,7 +280,7 @@ async def event_page(event_id: str, request: Request, rpc: Rpc) -> Response:
     event = await _event(request, rpc, event_id)
     if isinstance(event, HTMLResponse):
         return event
-    return _event_page(request, event)
+    return await _event_page(request, rpc, event)
 
 
 @router.post("/agenda/{event_id}", response_class=HTMLResponse)
@@ -273,6 +292,7 @@ async def register(
     first_name: Annotated[str, Form()] = "",
     last_name: Annotated[str, Form()] = "",
     mode: Annotated[str, Form()] = "",
+    organisation: Annotated[str, Form()] = "",
 ) -> Response:
     """The registration form: the same RPC as ``POST /api/v1/events/{id}/registrations``."""
     event = await _event(request, rpc, event_id)
@@ -283,10 +303,13 @@ async def register(
         "first_name": first_name.strip(),
         "last_name": last_name.strip(),
         "mode": mode,
+        "organisation": organisation,
     }
     errors = _check_registrant(form)
     if event.format is EventFormat.HYBRID and mode not in MODES:
         errors["mode"] = "Choisissez sur place ou en ligne."
+    if organisation and organisation not in await _organisations(request, rpc):
+        errors["organisation"] = "Choisissez une de vos structures, ou aucune."
     command: RegisterV1 | None = None
     if not errors:
         try:
@@ -297,16 +320,19 @@ async def register(
                 first_name=form["first_name"],
                 last_name=form["last_name"],
                 mode=mode if event.format is EventFormat.HYBRID else None,
+                organisation_id=uuid.UUID(organisation) if organisation else None,
             )
         except ValidationError:
             errors["email"] = "Adresse e-mail invalide."
     if errors or command is None:
-        return _event_page(request, event, status=422, form=form, errors=errors)
+        return await _event_page(request, rpc, event, status=422, form=form, errors=errors)
     try:
         registration = await rpc.call(command, RegistrationV1)
     except RpcError as error:
         if error.error.code in ("forbidden", "rule_violated", "invalid", "conflict"):
-            return _event_page(request, event, status=422, form=form, problem=error.error.message)
+            return await _event_page(
+                request, rpc, event, status=422, form=form, problem=error.error.message
+            )
         return _unavailable(request, error, event.title)
     return _page(
         request,
