@@ -7,16 +7,19 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import icalendar
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.gateway.store import Role, StaffStore
+from services.gateway.store import PersonSessions, Role, StaffStore
 from services.platform import Platform
 from services.runtime.db import create_engine
-from tests.browser.conftest import Visit, mailed_link
+from tests.browser.conftest import Visit, axe_violations, mailed_link
 from tests.support.factories import unique_email
 from tests.support.mail import read_mails
 
@@ -42,20 +45,61 @@ CALL: dict[str, Any] = {
 }
 
 
-def staff_headers(platform: Platform) -> dict[str, str]:
-    """A staff account added to the platform's gateway database, as ``reso staff add`` does."""
+def _in_gateway_db(work: Callable[[AsyncEngine], Awaitable[str]], platform: Platform) -> str:
+    """Run ``work`` on the platform's gateway database, in a thread of its own: Playwright's
+    sync API runs an event loop in this one."""
 
-    async def add() -> str:
+    async def run() -> str:
         engine = create_engine(f"sqlite+aiosqlite:///{platform.var / 'gateway.db'}")
         try:
-            return await StaffStore(engine).add(unique_email("equipe"), Role.STAFF)
+            return await work(engine)
         finally:
             await engine.dispose()
 
-    # Playwright's sync API runs a loop in this thread: the store's own loop runs in another.
     with ThreadPoolExecutor(1) as thread:
-        token = thread.submit(asyncio.run, add()).result()
-    return {"Authorization": f"Bearer {token}"}
+        return thread.submit(asyncio.run, run()).result()
+
+
+def staff_headers(platform: Platform) -> dict[str, str]:
+    """A staff account added to the platform's gateway database, as ``reso staff add`` does."""
+
+    async def add(engine: AsyncEngine) -> str:
+        return await StaffStore(engine).add(unique_email("equipe"), Role.STAFF)
+
+    return {"Authorization": f"Bearer {_in_gateway_db(add, platform)}"}
+
+
+def signed_in_applicant(platform: Platform) -> tuple[str, str]:
+    """A person tied to an EPCI, and a session of theirs: (organisation name, session token)."""
+    base, staff = platform.gateway_url, staff_headers(platform)
+    name = f"Communauté d'agglomération {uuid.uuid4().hex[:4]}"
+    organisation = httpx.post(
+        f"{base}/api/v1/organisations", json={"kind": "epci", "name": name}, headers=staff
+    )
+    assert organisation.status_code == 201, organisation.text
+    person = httpx.post(
+        f"{base}/api/v1/people",
+        json={"first_name": "Léa", "last_name": "Martin", "email": unique_email("lea")},
+        headers=staff,
+    )
+    assert person.status_code == 201, person.text
+    person_id = person.json()["person_id"]
+    tie = httpx.post(
+        f"{base}/api/v1/people/{person_id}/affiliations",
+        json={
+            "organisation_id": organisation.json()["id"],
+            "role": "Cheffe de projet politique de la ville",
+            "start": "2026-01-01",
+        },
+        headers=staff,
+    )
+    assert tie.status_code == 201, tie.text
+
+    async def open_session(engine: AsyncEngine) -> str:
+        sessions = PersonSessions(engine, timedelta(hours=1))
+        return (await sessions.open(uuid.UUID(person_id))).token
+
+    return name, _in_gateway_db(open_session, platform)
 
 
 def published_event(platform: Platform, **changes: Any) -> str:
@@ -166,3 +210,30 @@ def test_a_person_subscribes_through_the_letters_page_and_confirms_by_the_mailed
 
     assert page.get_by_role("status").inner_text().startswith("Merci, c'est confirmé")
     assert visit.csp_violations() == []
+
+
+def test_a_signed_in_person_saves_a_draft_then_submits_and_reads_the_reference(
+    platform: Platform, axe_visit: Visit
+) -> None:
+    call_id = opened_call(platform)
+    organisation, session = signed_in_applicant(platform)
+    axe_visit.context.add_cookies(
+        [{"name": "reso_session", "value": session, "url": platform.gateway_url}]
+    )
+    page = axe_visit.page
+
+    page.goto("/appels")
+    axe_visit.shot("calls")
+    page.locator(f'a[href="/appels/{call_id}"]').click()
+    axe_visit.shot("call-form")
+    assert axe_violations(page) == []
+    assert page.get_by_label("Structure qui candidate").inner_text().strip() == organisation
+    page.get_by_label("Motivation").fill("Engager les habitants dans la transition.")
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    axe_visit.shot("draft-saved")
+    assert page.get_by_role("status").inner_text().startswith("Votre brouillon est enregistré")
+    page.get_by_role("button", name="Déposer ma candidature").click()
+    axe_visit.shot("submitted")
+
+    assert "Référence de l'accusé de réception : LQT" in page.get_by_role("status").inner_text()
+    assert axe_violations(page) == []
