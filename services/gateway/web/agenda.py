@@ -7,6 +7,7 @@ Pages work without JavaScript; times are shown in Europe/Paris.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Annotated, Any
 
@@ -30,11 +31,17 @@ from contracts.events import (
     SearchAgendaV1,
 )
 from contracts.members import GetPersonSpaceV1, PersonSpaceV1
-from contracts.newsletters import LettersV1, ListLettersV1
+from contracts.newsletters import (
+    ArchivedIssueV1,
+    ArchiveV1,
+    LettersV1,
+    ListArchiveV1,
+    ListLettersV1,
+)
 from services.gateway.api import Rpc
 from services.gateway.api.events import signed_in
 from services.gateway.web.pages import _page
-from services.newsletters.formatting import paris_datetime, paris_span
+from services.newsletters.formatting import paris_date, paris_datetime, paris_span
 from services.runtime.rpc import RpcError
 
 router = APIRouter(include_in_schema=False)
@@ -160,8 +167,17 @@ async def home(request: Request, rpc: Rpc) -> Response:
     except RpcError:
         events = None
     letters: LettersV1 | None
+    issues: list[ArchivedIssueV1] = []
     try:
         letters = await rpc.call(ListLettersV1(), LettersV1)
+        archives = await asyncio.gather(
+            *(rpc.call(ListArchiveV1(letter=letter.slug), ArchiveV1) for letter in letters.letters)
+        )
+        issues = sorted(
+            (issue for archive in archives for issue in archive.issues),
+            key=lambda issue: issue.sent_at,
+            reverse=True,
+        )[:5]
     except RpcError:
         letters = None
     indicators: list[IndicatorV1] | None
@@ -178,6 +194,8 @@ async def home(request: Request, rpc: Rpc) -> Response:
         events=events,
         indicators=indicators,
         letters=letters.letters if letters is not None else None,
+        issues=issues,
+        sent=paris_date,
         **_labels(),
     )
 
