@@ -243,3 +243,36 @@ class TestRegistrationLinks:
         assert "Votre inscription est déjà confirmée" in page.text
         assert "Accepter la place</button>" not in page.text
         assert accept.status_code == 422 and "pas valide" in accept.text
+
+
+class TestOfferedSeat:
+    async def test_a_freed_seat_is_offered_and_taken_with_the_button_of_the_accept_page(self, site):
+        browser, api = site
+        event_id = await published(api, {**WEBINAR, "hold_minutes": 120})
+        person = {"first_name": "Awa", "last_name": "Diallo"}
+        first = await api.post(
+            f"/api/v1/events/{event_id}/registrations", json={**person, "email": unique_email()}
+        )
+        second = await api.post(
+            f"/api/v1/events/{event_id}/registrations", json={**person, "email": unique_email()}
+        )
+        waiting = await browser.get(
+            "/inscription", params={"jeton": token_of(second.json()["manage_url"])}
+        )
+        await api.post(f"/api/v1/registrations/{token_of(first.json()['manage_url'])}/cancel")
+        offered = await api.get(f"/api/v1/registrations/{token_of(second.json()['manage_url'])}")
+        accept = token_of(offered.json()["accept_url"])
+
+        page = await browser.get("/inscription/accepter", params={"jeton": accept})
+        still_offered = await api.get(
+            f"/api/v1/registrations/{token_of(second.json()['manage_url'])}"
+        )
+        taken = await browser.post(
+            "/inscription/accepter", data={"jeton": accept, "csrf_token": csrf_of(page.text)}
+        )
+
+        assert "qui a 2 heures pour l'accepter" in unescape(waiting.text)
+        assert offered.json()["status"] == "offered"
+        assert "Accepter la place</button>" in page.text
+        assert still_offered.json()["status"] == "offered"  # a GET takes nothing
+        assert taken.status_code == 200 and "Votre inscription est confirmée" in taken.text
