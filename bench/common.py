@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import math
+import socket
 import statistics
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
 
 from services.runtime.logging import configure_logging
 from services.runtime.nats_server import EmbeddedNats
@@ -35,6 +40,31 @@ def nats_server() -> Iterator[str]:
             yield url
         finally:
             server.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextlib.asynccontextmanager
+async def serving(app: FastAPI, port: int) -> AsyncIterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1:``port`` (its lifespan included); yield its URL."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()  # raises why the server could not start
+            await asyncio.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -21,13 +21,12 @@ Figures (medians over the rounds, 1 by default):
 - ``dq_ingest_peak_memory``: the peak traced by ``tracemalloc`` during a second, untimed run of
   each path, in MiB. What exists before the call (the file's bytes; the baseline's tuples) is
   not counted.
-- ``dq_values_rpc_latency_p50/p95``: once the dataset is published, the service runs (its app,
-  on the same database) and ``rpc.dataquartiers.indicator.values.v1`` is asked, one QPV at a
-  time over all 1,609, for ``taux_pauvrete`` (every vintage) of the QPV and the territories
-  around it (communes, EPCI, department, region) — what a territory sheet asks per indicator.
-  Baseline: ``rpc.dataquartiers.health.check.v1`` of the same service, as many times. (The
-  territory sheet page is not on main yet: when it is, measure it against the gateway's health
-  endpoint instead.)
+- ``dq_sheet_latency_p50/p95``: once the dataset is published, the service runs (its app, on
+  the same database) behind a real gateway (uvicorn on loopback), and the territory sheet of
+  each of the 1,609 QPV is asked, one at a time, by ``GET /api/v1/territoires/qpv/{code}`` (the
+  QPV, its communes, EPCI, department and region, every published indicator of the QPV beside
+  theirs). Baseline: the gateway's own ``GET /healthz`` on the same server and client, as many
+  times, interleaved.
 
 PostgreSQL as in ``bench.members_import``. Run alone: ``python -m bench.ingest [--vintages 13]
 [--rounds 1]``.
@@ -39,36 +38,36 @@ import argparse
 import asyncio
 import contextlib
 import random
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import asyncpg
+import httpx
 
-from bench.common import Figures, nats_server, percentile, quiet_logging
+from bench.common import Figures, free_port, nats_server, percentile, quiet_logging, serving
 from bench.members_import import MIB, _dsn, _sqlalchemy_url, pieces, postgres, timed, traced
-from contracts.base import HealthCheckV1, HealthReplyV1
 from contracts.dataquartiers import (
     DatasetReportV1,
-    GetIndicatorValuesV1,
-    IndicatorValuesV1,
     PublishDatasetV1,
     UploadDatasetV1,
 )
 from reference import territories
 from services.dataquartiers.app import build_app
 from services.dataquartiers.domain.catalogue import Catalogue, load_catalogue
-from services.dataquartiers.domain.territories import enclosing
 from services.dataquartiers.handlers import Reference, publish_dataset, upload_dataset
 from services.dataquartiers.settings import DataquartiersSettings
 from services.dataquartiers.store import DataquartiersUnitOfWork, contract_mapper, reliability
 from services.dataquartiers.store.schema import VALUE_COLUMNS
+from services.gateway.app import create_app
+from services.gateway.settings import GatewaySettings
 from services.runtime.bus import Bus, provision_streams
 from services.runtime.db import create_engine, ping, session_factory
 from services.runtime.files import Files
 from services.runtime.migrations import upgrade
-from services.runtime.rpc import RpcClient
 from services.runtime.settings import CentreSettings, NatsSettings
 
 FIRST_VINTAGE = 2012
@@ -142,7 +141,7 @@ async def project_round(
         await ping(engine)
         report, elapsed = await timed(upload)
         _check("upload", report.valid, await _count(connection), n)
-        await connection.execute("TRUNCATE indicator_values, datasets")
+        await connection.execute("TRUNCATE indicator_values, datasets CASCADE")
         report, peak = await traced(upload)
         _check("upload (traced)", report.valid, await _count(connection), n)
     finally:
@@ -173,7 +172,7 @@ async def baseline_round(dsn: str, data: bytes, n: int) -> tuple[float, float]:
     try:
         _, elapsed = await timed(copy)
         _check("baseline", len(rows), await _count(connection), n)
-        await connection.execute("TRUNCATE indicator_values, datasets")
+        await connection.execute("TRUNCATE indicator_values, datasets CASCADE")
         _, peak = await traced(copy)
         _check("baseline (traced)", len(rows), await _count(connection), n)
     finally:
@@ -181,50 +180,62 @@ async def baseline_round(dsn: str, data: bytes, n: int) -> tuple[float, float]:
     return n / elapsed, peak
 
 
-async def latencies(dsn: str, nats_url: str, reference: Reference, report: DatasetReportV1,
-                    qpvs: list[str]) -> tuple[list[float], list[float], float]:  # fmt: skip
-    """Publish the dataset, run the service, ask the values of each QPV; and the health RPC."""
-    settings = DataquartiersSettings(
-        database_url=_sqlalchemy_url(dsn), nats=NatsSettings(url=nats_url)
+async def latencies(
+    dsn: str,
+    nats_url: str,
+    reference: Reference,
+    report: DatasetReportV1,
+    qpvs: list[str],
+    folder: Path,
+) -> tuple[list[float], list[float], float]:
+    """Publish the dataset, run the service and a gateway, ask the sheet of each QPV over HTTP;
+    and the gateway's health endpoint."""
+    nats = NatsSettings(url=nats_url, rpc_timeout_seconds=60)
+    app = build_app(DataquartiersSettings(database_url=_sqlalchemy_url(dsn), nats=nats))
+    gateway_db = f"sqlite+aiosqlite:///{folder / 'gateway.db'}"
+    await upgrade("gateway", gateway_db)
+    port = free_port()
+    gateway = create_app(
+        GatewaySettings(
+            database_url=gateway_db,
+            nats=nats,
+            centre=CentreSettings(public_url=f"http://127.0.0.1:{port}"),
+        )
     )
-    app = build_app(settings)
+    engine = create_engine(_sqlalchemy_url(dsn))
+    sessions = session_factory(engine)
+    to_contract = contract_mapper(CentreSettings())
+
+    def uow() -> DataquartiersUnitOfWork:
+        return DataquartiersUnitOfWork(sessions, reliability, to_contract=to_contract)
+
+    assert report.dataset_id is not None
+    start = time.perf_counter()
+    await publish_dataset(PublishDatasetV1(dataset_id=report.dataset_id, by="bench"), uow,
+                          reference)  # fmt: skip
+    publishing = time.perf_counter() - start
+    await engine.dispose()
+    sheets: list[float] = []
+    health: list[float] = []
     await app.start()
-    bus = Bus("gateway", NatsSettings(url=nats_url))
-    await bus.broker.start()
     try:
-        engine = create_engine(_sqlalchemy_url(dsn))
-        sessions = session_factory(engine)
-        to_contract = contract_mapper(CentreSettings())
-
-        def uow() -> DataquartiersUnitOfWork:
-            return DataquartiersUnitOfWork(sessions, reliability, to_contract=to_contract)
-
-        assert report.dataset_id is not None
-        start = time.perf_counter()
-        await publish_dataset(PublishDatasetV1(dataset_id=report.dataset_id, by="bench"), uow,
-                              reference)  # fmt: skip
-        publishing = time.perf_counter() - start
-        await engine.dispose()
-        rpc = RpcClient(bus.broker, timeout=60)
-        values: list[float] = []
-        health: list[float] = []
-        for code in qpvs:
-            keys = (f"qpv:{code}", *(t.key for t in enclosing(reference.territories, code)))
-            start = time.perf_counter()
-            reply = await rpc.call(
-                GetIndicatorValuesV1(indicator="taux_pauvrete", territories=keys),
-                IndicatorValuesV1,
-            )
-            values.append((time.perf_counter() - start) * 1000)
-            if not reply.values:
-                raise RuntimeError(f"no published value for {code}")
-            start = time.perf_counter()
-            await rpc.call_subject(HEALTH, HealthCheckV1(), HealthReplyV1)
-            health.append((time.perf_counter() - start) * 1000)
+        async with (
+            serving(gateway, port) as base_url,
+            httpx.AsyncClient(base_url=base_url, timeout=60) as client,
+        ):
+            for code in qpvs:
+                start = time.perf_counter()
+                answer = await client.get(f"/api/v1/territoires/qpv/{code}")
+                sheets.append((time.perf_counter() - start) * 1000)
+                if answer.status_code != 200 or not answer.json().get("indicators"):
+                    raise RuntimeError(f"no sheet for {code}: {answer.status_code}")
+                start = time.perf_counter()
+                answer = await client.get("/healthz")
+                health.append((time.perf_counter() - start) * 1000)
+                answer.raise_for_status()
     finally:
-        await bus.broker.stop()
         await app.stop()
-    return values, health, publishing
+    return sheets, health, publishing
 
 
 async def _count(connection: asyncpg.Connection) -> int:
@@ -258,14 +269,14 @@ async def run(admin_url: str, nats_url: str, *, vintages: int, rounds: int) -> F
                 figures.add("dq_ingest_values_per_s", "values/s", project[0], base[0])
                 figures.add("dq_ingest_peak_memory", "MiB", project[1], base[1])
                 if round_no == rounds - 1:
-                    values, health, publishing = await latencies(
-                        ours, nats_url, reference, project[2], qpvs
-                    )
+                    with tempfile.TemporaryDirectory(prefix="reso-bench-gateway-") as folder:
+                        sheets, health, publishing = await latencies(
+                            ours, nats_url, reference, project[2], qpvs, Path(folder)
+                        )
                     print(f"dq_publish: {n} values in {publishing:.1f} s", flush=True)
-                    figures.add("dq_values_rpc_latency_p50", "ms", percentile(values, 50),
-                                percentile(health, 50))  # fmt: skip
-                    figures.add("dq_values_rpc_latency_p95", "ms", percentile(values, 95),
-                                percentile(health, 95))  # fmt: skip
+                    for q in (50, 95):
+                        figures.add(f"dq_sheet_latency_p{q}", "ms", percentile(sheets, q),
+                                    percentile(health, q))  # fmt: skip
     finally:
         await bus.broker.stop()
     return figures

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import socket
 import tempfile
 import time
 import uuid
@@ -29,9 +28,9 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-import uvicorn
+from fastapi import FastAPI
 
-from bench.common import Figures, nats_server, percentile, quiet_logging
+from bench.common import Figures, free_port, nats_server, percentile, quiet_logging, serving
 from services.events.app import build_app as build_events
 from services.events.settings import EventsSettings
 from services.gateway.app import create_app
@@ -45,13 +44,6 @@ CONCURRENCY = 50
 WARMUP = 100
 
 Call = Callable[[int], Awaitable[httpx.Response]]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def measure(call: Call, total: int, concurrency: int) -> tuple[list[float], float]:
@@ -77,7 +69,7 @@ async def run(
 ) -> tuple[Figures, list[str]]:
     """Measure; return the figures and one line per round saying the seat invariant held."""
     nats = NatsSettings(url=nats_url, rpc_timeout_seconds=60)
-    port = _free_port()
+    port = free_port()
     centre = CentreSettings(public_url=f"http://127.0.0.1:{port}")
     await upgrade("events", events_url)
     await upgrade("gateway", gateway_url)
@@ -98,63 +90,66 @@ async def run(
             rate_limit_per_email="",
         )
     )
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
     figures = Figures()
     invariants: list[str] = []
     await events.start()
-    serving = asyncio.create_task(server.serve())
     try:
-        while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
-            await asyncio.sleep(0.05)
-        token = await app.state.staff.add("bench@example.org", Role.STAFF)
-        staff = {"Authorization": f"Bearer {token}"}
-        limits = httpx.Limits(max_connections=CONCURRENCY)
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60
-        ) as client:
-            for round_no in range(rounds):
-                seats = max(1, n // 10)
-                event_id = await _published_event(client, staff, seats=seats + WARMUP)
-                await measure(_register(client, event_id, f"w{round_no}"), WARMUP, CONCURRENCY)
-                event_id = await _published_event(client, staff, seats=seats)
-
-                async def health(_: int) -> httpx.Response:
-                    return await client.get("/healthz")
-
-                paths: list[tuple[str, Call]] = [
-                    ("project", _register(client, event_id, f"r{round_no}")),
-                    ("baseline", health),
-                ]
-                if round_no % 2:
-                    paths.reverse()
-                results: dict[str, tuple[list[float], float]] = {}
-                for label, call in paths:
-                    results[label] = await measure(call, n, CONCURRENCY)
-                invariants.append(await _check_seats(client, staff, event_id, seats=seats, total=n))
-                (project, project_s), (baseline, baseline_s) = (
-                    results["project"],
-                    results["baseline"],
-                )
-                for q in (50, 95, 99):
-                    figures.add(
-                        f"registrations_c{CONCURRENCY}_p{q}",
-                        "ms",
-                        percentile(project, q) * 1000,
-                        percentile(baseline, q) * 1000,
-                    )
-                figures.add(
-                    f"registrations_c{CONCURRENCY}_throughput",
-                    "req/s",
-                    len(project) / project_s,
-                    len(baseline) / baseline_s,
-                )
+        async with serving(app, port) as base_url:
+            await _measure_rounds(app, base_url, figures, invariants, n=n, rounds=rounds)
     finally:
-        server.should_exit = True
-        await serving
         await events.stop()
     return figures, invariants
+
+
+async def _measure_rounds(
+    app: FastAPI,
+    base_url: str,
+    figures: Figures,
+    invariants: list[str],
+    *,
+    n: int,
+    rounds: int,
+) -> None:
+    token = await app.state.staff.add("bench@example.org", Role.STAFF)
+    staff = {"Authorization": f"Bearer {token}"}
+    limits = httpx.Limits(max_connections=CONCURRENCY)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+        for round_no in range(rounds):
+            seats = max(1, n // 10)
+            event_id = await _published_event(client, staff, seats=seats + WARMUP)
+            await measure(_register(client, event_id, f"w{round_no}"), WARMUP, CONCURRENCY)
+            event_id = await _published_event(client, staff, seats=seats)
+
+            async def health(_: int) -> httpx.Response:
+                return await client.get("/healthz")
+
+            paths: list[tuple[str, Call]] = [
+                ("project", _register(client, event_id, f"r{round_no}")),
+                ("baseline", health),
+            ]
+            if round_no % 2:
+                paths.reverse()
+            results: dict[str, tuple[list[float], float]] = {}
+            for label, call in paths:
+                results[label] = await measure(call, n, CONCURRENCY)
+            invariants.append(await _check_seats(client, staff, event_id, seats=seats, total=n))
+            (project, project_s), (baseline, baseline_s) = (
+                results["project"],
+                results["baseline"],
+            )
+            for q in (50, 95, 99):
+                figures.add(
+                    f"registrations_c{CONCURRENCY}_p{q}",
+                    "ms",
+                    percentile(project, q) * 1000,
+                    percentile(baseline, q) * 1000,
+                )
+            figures.add(
+                f"registrations_c{CONCURRENCY}_throughput",
+                "req/s",
+                len(project) / project_s,
+                len(baseline) / baseline_s,
+            )
 
 
 def _register(client: httpx.AsyncClient, event_id: str, tag: str) -> Call:

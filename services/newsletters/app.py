@@ -41,7 +41,11 @@ def build_app(
         while not stopping.is_set():
             try:
                 sent = await handlers.send_next_mail(
-                    uow, deliver, mailer, max_attempts=settings.send_max_attempts
+                    uow,
+                    deliver,
+                    mailer,
+                    max_attempts=settings.send_max_attempts,
+                    lease=timedelta(seconds=settings.send_lease_seconds),
                 )
             except Exception as error:  # database down: wait, then try again
                 log.warning("mail sender failed", error=repr(error))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.runtime.settings import ServiceSettings
@@ -31,6 +31,12 @@ class NewslettersSettings(ServiceSettings):
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = 30
     send_poll_seconds: float = Field(default=1.0, gt=0, description="Idle wait of the sender.")
+    send_lease_seconds: float = Field(
+        default=300,
+        gt=0,
+        description="How long a mail claimed by a sender stays with it: a replica that died "
+        "holding a mail hands it to the others after this long. Longer than the SMTP timeout.",
+    )
     send_max_attempts: int = Field(default=8, ge=1, description="SMTP tries before giving up.")
     dues_payment_instructions: str = Field(
         default=DEFAULT_DUES_PAYMENT_INSTRUCTIONS,
@@ -65,3 +71,13 @@ class NewslettersSettings(ServiceSettings):
         gt=0,
         description="How often scheduled issues whose time has come are handed to the sender.",
     )
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> NewslettersSettings:
+        if self.send_lease_seconds <= self.smtp_timeout_seconds:
+            raise ValueError(
+                "RESO_NEWSLETTERS_SEND_LEASE_SECONDS must exceed "
+                "RESO_NEWSLETTERS_SMTP_TIMEOUT_SECONDS (else another sender takes a slow send "
+                "and the mail goes twice)"
+            )
+        return self

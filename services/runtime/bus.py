@@ -263,7 +263,7 @@ class Bus:
             # message (nak) if even the dead-letter publish fails, so nothing is dropped silently.
             config=ConsumerConfig(
                 max_deliver=-1,
-                ack_wait=60,
+                ack_wait=self.settings.ack_wait_seconds,
                 deliver_policy=DeliverPolicy.ALL,
             ),
             ack_policy=AckPolicy.NACK_ON_ERROR,

@@ -32,6 +32,12 @@ class NatsSettings(BaseSettings):
     )
     retry_base_seconds: float = Field(default=0.5, gt=0, description="First retry delay.")
     retry_max_seconds: float = Field(default=30, gt=0, description="Longest retry delay.")
+    ack_wait_seconds: float = Field(
+        default=60,
+        gt=0,
+        description="How long a consumer has to acknowledge an event before NATS delivers it "
+        "again (to another replica if the first died holding it).",
+    )
     rpc_timeout_seconds: float = Field(default=5, gt=0, description="Request/reply timeout.")
     rpc_concurrency: int = Field(default=16, ge=1, description="RPC requests handled at once.")
     publish_timeout_seconds: float = Field(

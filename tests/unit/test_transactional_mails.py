@@ -38,6 +38,7 @@ from services.newsletters.domain import (
 )
 from services.newsletters.domain.issues import render_issue
 from services.newsletters.formatting import euros, minutes_left, paris_datetime
+from services.newsletters.settings import NewslettersSettings
 from services.newsletters.store import DUE, transactional_mails
 from services.runtime.settings import CentreSettings
 from tests.support.factories import unique_email
@@ -470,6 +471,43 @@ def _renewed(*recipients: RecipientV1, **kw: Any) -> MembershipRenewedV1:
 
 def _text(message: EmailMessage) -> str:
     return parts(as_received(message))["text/plain"]
+
+
+class SenderDied(BaseException):
+    """The process sending a mail is killed (SIGKILL): nothing after it runs."""
+
+
+class TestSenderThatDies:
+    """Several newsletters replicas send; one killed mid-send must not keep a mail forever."""
+
+    async def test_its_mail_waits_for_the_lease_then_another_sender_sends_it_once(
+        self, newsletters: Newsletters
+    ) -> None:
+        held, released = _link_event(), _link_event()
+        await handlers.on_access_link_requested(held, newsletters.uow)
+        dying = FakeSmtp([SenderDied()])
+        with pytest.raises(SenderDied):  # claimed for the default lease (5 minutes)
+            await handlers.send_next_mail(
+                newsletters.uow, dying.send, mailer(CENTRE), max_attempts=8
+            )
+        await handlers.on_access_link_requested(released, newsletters.uow)
+        dying = FakeSmtp([SenderDied()])
+        with pytest.raises(SenderDied):  # claimed for a lease already over
+            await handlers.send_next_mail(
+                newsletters.uow, dying.send, mailer(CENTRE), max_attempts=8, lease=timedelta(0)
+            )
+        survivor = FakeSmtp()
+
+        assert await newsletters.send_all(survivor) == 1
+
+        [message] = survivor.accepted
+        assert message["To"].addresses[0].addr_spec == released.email
+        [held_row] = await newsletters.rows(person_id=str(held.person_id))
+        assert held_row.status == "sending"
+
+    def test_the_lease_must_outlast_an_smtp_exchange(self) -> None:
+        with pytest.raises(ValueError, match="SEND_LEASE_SECONDS"):
+            NewslettersSettings(send_lease_seconds=20, smtp_timeout_seconds=30)
 
 
 class TestOweAccessLinkMail:

@@ -158,10 +158,10 @@ class TransactionalMail:
     def has_expired(self, now: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now
 
-    def claim(self, now: datetime) -> None:
+    def claim(self, now: datetime, lease: timedelta = SEND_LEASE) -> None:
         """Take the mail for one sending attempt (another sender may take it after the lease)."""
         self.status = DeliveryStatus.SENDING
-        self.next_attempt_at = now + SEND_LEASE
+        self.next_attempt_at = now + lease
 
     def sent(self, message_id: str) -> WelcomeMailSent | None:
         """The SMTP server accepted it; a welcome mail tells who was welcomed."""

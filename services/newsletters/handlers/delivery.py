@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, Protocol
 
@@ -11,7 +11,12 @@ import aiosmtplib
 from jinja2 import TemplateError
 
 from contracts.base import ExportPersonDataV1, PersonDataV1
-from services.newsletters.domain import DeliveryStatus, TransactionalMail, email_key
+from services.newsletters.domain import (
+    SEND_LEASE,
+    DeliveryStatus,
+    TransactionalMail,
+    email_key,
+)
 from services.newsletters.handlers.common import UowFactory, log
 
 Send = Callable[[EmailMessage], Awaitable[None]]
@@ -29,6 +34,7 @@ async def send_next_mail(
     mailer: Composer,
     *,
     max_attempts: int,
+    lease: timedelta = SEND_LEASE,
 ) -> bool:
     """Send the oldest mail due, whatever its kind; False when none is due.
 
@@ -47,7 +53,7 @@ async def send_next_mail(
         if mail.has_expired(now):
             mail.expired()
         else:
-            mail.claim(now)
+            mail.claim(now, lease)
         await work.mails.save(mail)
         await work.commit()
     if mail.status is DeliveryStatus.EXPIRED:
