@@ -32,7 +32,7 @@ from services.gateway.api import (
 from services.gateway.security import SiteSecurity
 from services.gateway.settings import GatewaySettings
 from services.gateway.store import PersonSessions, StaffStore
-from services.gateway.web import agenda, forms, pages, territories
+from services.gateway.web import agenda, forms, pages, staff, territories
 from services.gateway.web import calls as call_pages
 from services.runtime.bus import Bus
 from services.runtime.db import create_engine
@@ -119,6 +119,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(agenda.router)
     app.include_router(forms.router)
     app.include_router(call_pages.router)
+    staff.install(app)
     app.mount(
         "/static",
         StaticFiles(directory=str(Path(pages.__file__).parent / "static")),

@@ -25,6 +25,7 @@ from tests.browser.conftest import (
     token_of,
 )
 from tests.browser.test_public_pages import public_samples
+from tests.browser.test_staff_pages import STAFF_PAGES
 from tests.support.factories import sign_up_payload, unique_email
 
 NOT_PAGES = ("/api/", "/static", "/healthz", "/readyz", "/docs/")
@@ -65,6 +66,7 @@ PAGES: dict[str, Sample] = {
     "/appels": lambda _: ["/appels"],
     "/appels/{call_id}": lambda s: [f"/appels/{s['call']}"],
     "/espace": lambda _: ["/espace"],  # the signed-in space: see the test below
+    "/equipe/connexion": lambda _: ["/equipe/connexion"],  # staff pages: test_staff_pages.py
     "/espace/{kind}": lambda _: [
         "/espace/connexion?jeton=un-jeton",
         "/espace/confirmation",
@@ -95,7 +97,7 @@ def _page_routes() -> set[str]:
 
 
 def test_every_page_route_has_sample_urls() -> None:
-    missing = _page_routes() - PAGES.keys()
+    missing = _page_routes() - PAGES.keys() - STAFF_PAGES
 
     assert not missing, (
         f"pages without sample URLs in tests/browser/test_accessibility.py: {missing}"

@@ -47,6 +47,10 @@ PUBLIC = {
     "POST /lettres/desabonnement/{token}",
     "GET /lettres/preferences",
     "POST /lettres/preferences",
+    # the staff sign-in form (checks the API token pasted) and sign-out (closes its own cookie)
+    "GET /equipe/connexion",
+    "POST /equipe/connexion",
+    "POST /equipe/deconnexion",
     # self-service: sign-up and signing in by a mailed link
     "POST /api/v1/signup",
     "POST /api/v1/me/link",
