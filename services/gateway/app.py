@@ -11,7 +11,6 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from services.gateway import errors
@@ -33,7 +32,8 @@ from services.gateway.api import (
 from services.gateway.security import SiteSecurity
 from services.gateway.settings import GatewaySettings
 from services.gateway.store import PersonSessions, StaffStore
-from services.gateway.web import pages, territories
+from services.gateway.web import agenda, forms, pages, staff, territories
+from services.gateway.web import calls as call_pages
 from services.runtime.bus import Bus
 from services.runtime.db import create_engine
 from services.runtime.logging import configure_logging, get_logger
@@ -43,14 +43,6 @@ from services.runtime.rpc import RpcClient
 from services.runtime.service import retry_until_done
 
 log = get_logger("reso.gateway")
-
-_HOME = """<!DOCTYPE html>
-<html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>{name}</title></head>
-<body><main><h1>{name}</h1>
-<p>Plateforme du centre de ressources politique de la ville : adhérents, rencontres, lettres
-d'information et données sur les quartiers prioritaires.</p>
-<p><a href="/api/docs">Documentation de l'API</a></p></main></body></html>"""
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:
@@ -124,15 +116,15 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(pages.router)
     app.include_router(territories.router)
+    app.include_router(agenda.router)
+    app.include_router(forms.router)
+    app.include_router(call_pages.router)
+    staff.install(app)
     app.mount(
         "/static",
         StaticFiles(directory=str(Path(pages.__file__).parent / "static")),
         name="static",
     )
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def home() -> str:
-        return _HOME.format(name=settings.centre.name)
 
     return app
 

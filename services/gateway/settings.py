@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from limits import parse
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
@@ -17,6 +19,9 @@ class GatewaySettings(ServiceSettings):
     port: int = Field(default=8000, description="Port the HTTP server listens on.")
     session_hours: float = Field(
         default=12, gt=0, description="How long a personal-space session opened by a link lasts."
+    )
+    staff_session_hours: float = Field(
+        default=10, gt=0, description="How long a staff member's back-office session lasts."
     )
     upload_max_bytes: int = Field(
         default=10_000_000,
@@ -72,3 +77,7 @@ class GatewaySettings(ServiceSettings):
         if value.strip():
             parse(value)  # ValueError on a malformed limit
         return value
+
+    @property
+    def staff_session_lifetime(self) -> timedelta:
+        return timedelta(hours=self.staff_session_hours)

@@ -41,6 +41,17 @@ person_sessions = Table(
 )
 
 
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("staff_id", String(36), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Index("ix_staff_sessions_staff", "staff_id"),
+)
+
+
 class Role(StrEnum):
     ADMIN = "admin"
     STAFF = "staff"
@@ -154,4 +165,54 @@ class PersonSessions:
         async with self._engine.begin() as connection:
             await connection.execute(
                 delete(person_sessions).where(person_sessions.c.person_id == str(person_id))
+            )
+
+
+class StaffSessions:
+    """Browser sessions of staff in the back office: a random token in the ``reso_staff``
+    cookie, only its hash stored. The role is read from the staff account at each request, so
+    revoking the account or changing its role takes effect at once."""
+
+    def __init__(self, engine: AsyncEngine, lifetime: timedelta) -> None:
+        self._engine = engine
+        self._lifetime = lifetime
+
+    async def open(self, member: StaffMember) -> tuple[str, datetime]:
+        token = secrets.token_urlsafe(32)
+        now = utcnow()
+        expires_at = now + self._lifetime
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                delete(staff_sessions).where(staff_sessions.c.expires_at < now)
+            )
+            await connection.execute(
+                insert(staff_sessions).values(
+                    token_hash=hash_token(token),
+                    staff_id=member.id,
+                    created_at=now,
+                    expires_at=expires_at,
+                )
+            )
+        return token, expires_at
+
+    async def member(self, token: str) -> StaffMember | None:
+        """The staff account of a live session (None once expired, closed or revoked)."""
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(staff.c.id, staff.c.email, staff.c.role, staff.c.partner)
+                    .join(staff_sessions, staff_sessions.c.staff_id == staff.c.id)
+                    .where(
+                        staff_sessions.c.token_hash == hash_token(token),
+                        staff_sessions.c.expires_at > utcnow(),
+                        staff.c.revoked_at.is_(None),
+                    )
+                )
+            ).first()
+        return StaffMember(row.id, row.email, Role(row.role), row.partner) if row else None
+
+    async def close(self, token: str) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                delete(staff_sessions).where(staff_sessions.c.token_hash == hash_token(token))
             )

@@ -12,26 +12,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.runtime.french import DAYS as _DAYS
+from services.runtime.french import MONTHS as _MONTHS
+
 PARIS = ZoneInfo("Europe/Paris")
 
 NBSP = "\u00a0"  # espace insécable: before € and inside « 10 h 30 »
 NNBSP = "\u202f"  # espace fine insécable: between thousands
-
-_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 def paris_date(moment: datetime) -> str:

@@ -24,6 +24,8 @@ from tests.browser.conftest import (
     subscription_links,
     token_of,
 )
+from tests.browser.test_public_pages import public_samples
+from tests.browser.test_staff_pages import STAFF_PAGES
 from tests.support.factories import sign_up_payload, unique_email
 
 NOT_PAGES = ("/api/", "/static", "/healthz", "/readyz", "/docs/")
@@ -51,7 +53,20 @@ def _subscriber_pages(platform: Platform) -> dict[str, str]:
 Sample = Callable[[dict[str, str]], list[str]]
 PAGES: dict[str, Sample] = {
     "/": lambda _: ["/"],
+    "/agenda": lambda _: ["/agenda", "/agenda?theme=participation-citoyenne&department=!!"],
+    "/agenda/{event_id}": lambda s: [f"/agenda/{s['event']}", "/agenda/inconnu"],
+    "/inscription": lambda s: [
+        f"/inscription{s['manage']}",
+        f"/inscription{s['waiting']}",
+        "/inscription?jeton=faux",
+    ],
+    "/inscription/accepter": lambda s: [f"/inscription/accepter{s['waiting']}"],
+    "/lettres": lambda _: ["/lettres"],
+    "/adhesion": lambda _: ["/adhesion"],
+    "/appels": lambda _: ["/appels"],
+    "/appels/{call_id}": lambda s: [f"/appels/{s['call']}"],
     "/espace": lambda _: ["/espace"],  # the signed-in space: see the test below
+    "/equipe/connexion": lambda _: ["/equipe/connexion"],  # staff pages: test_staff_pages.py
     "/espace/{kind}": lambda _: [
         "/espace/connexion?jeton=un-jeton",
         "/espace/confirmation",
@@ -82,7 +97,7 @@ def _page_routes() -> set[str]:
 
 
 def test_every_page_route_has_sample_urls() -> None:
-    missing = _page_routes() - PAGES.keys()
+    missing = _page_routes() - PAGES.keys() - STAFF_PAGES
 
     assert not missing, (
         f"pages without sample URLs in tests/browser/test_accessibility.py: {missing}"
@@ -92,7 +107,7 @@ def test_every_page_route_has_sample_urls() -> None:
 def test_no_public_page_has_a_serious_or_critical_violation(
     platform: Platform, axe_visit: Visit
 ) -> None:
-    samples = _subscriber_pages(platform)
+    samples = {**_subscriber_pages(platform), **public_samples(platform)}
     found: dict[str, list[str]] = {}
     for route, sample in PAGES.items():
         for url in sample(samples):

@@ -393,6 +393,7 @@ class TestArchive:
             issue_page = await client.get("/lettres/la-minute-pop/numeros/1")
             draft_page = await client.get(f"/lettres/la-minute-pop/numeros/{draft['number']}")
             unknown = await client.get("/lettres/inconnue/numeros")
+            home = await client.get("/")
 
         assert listed.status_code == 200
         assert [(i["number"], i["subject"]) for i in listed.json()["issues"]] == [
@@ -410,6 +411,8 @@ class TestArchive:
         assert issue_page.status_code == 200 and "Grand Angle n° 12" in issue_page.text
         assert draft_page.status_code == 404 and "Numéro introuvable" in draft_page.text
         assert unknown.status_code == 404
+        assert 'href="/lettres/la-minute-pop/numeros/1">Le numéro de novembre</a>' in home.text
+        assert "Le brouillon de décembre" not in home.text
 
 
 CSV = (

@@ -47,6 +47,10 @@ PUBLIC = {
     "POST /lettres/desabonnement/{token}",
     "GET /lettres/preferences",
     "POST /lettres/preferences",
+    # the staff sign-in form (checks the API token pasted) and sign-out (closes its own cookie)
+    "GET /equipe/connexion",
+    "POST /equipe/connexion",
+    "POST /equipe/deconnexion",
     # self-service: sign-up and signing in by a mailed link
     "POST /api/v1/signup",
     "POST /api/v1/me/link",
@@ -79,6 +83,21 @@ PUBLIC = {
     "GET /lettres/{letter}/numeros/{number}",
     "GET /territoires/qpv/{code}",
     "GET /donnees/indicateurs/{indicator}",
+    # the public pages: home, agenda, registration by page and by the mailed links
+    "GET /agenda",
+    "GET /agenda/{event_id}",
+    "POST /agenda/{event_id}",
+    "GET /inscription",
+    "POST /inscription",
+    "GET /inscription/accepter",
+    "POST /inscription/accepter",
+    "GET /lettres",
+    "POST /lettres",
+    "GET /adhesion",
+    "POST /adhesion",
+    "GET /appels",
+    "GET /appels/{call_id}",
+    "POST /appels/{call_id}",  # checks the session cookie itself: 401 without
     # registrations and subscriptions: anyone, or the holder of a signed link
     "POST /api/v1/events/{event_id}/registrations",
     "POST /api/v1/cycles/{cycle_id}/registrations",

@@ -37,6 +37,8 @@ from fpdf.fonts import FontFace
 
 from contracts.events.common import AttendanceMode
 from services.runtime.errors import Conflict
+from services.runtime.french import DAYS as _DAYS
+from services.runtime.french import MONTHS as _MONTHS
 
 PARIS = ZoneInfo("Europe/Paris")
 NBSP = "\u00a0"
@@ -49,21 +51,6 @@ FONT = "DejaVuSans"
 MODE_LABELS: dict[str, str] = {"onsite": "Sur place", "online": "En ligne"}
 CSV_HEADER = ("Nom", "Prénom", "Structure", "Modalité", "Présent·e")
 
-_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -14,6 +14,7 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from services.runtime.errors import Conflict, DomainError, InvalidInput
+from services.runtime.french import MONTHS as _MONTHS
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -22,21 +23,6 @@ Clock = Callable[[], datetime]
 
 CallStatus = Literal["draft", "open", "closed", "decided"]
 Decision = Literal["selected", "waiting", "rejected"]
-
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 def system_clock() -> datetime:
