@@ -62,8 +62,17 @@ k8s: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit/test_deploy.py
 
 ## Benchmarks: print `name: value unit (baseline value, ratio r)` lines.
-bench: $(STAMP)
+bench: $(STAMP) var/postfix/usr/sbin/smtp-sink
 	$(BIN)/python -m bench
+
+# Postfix's smtp-sink and smtp-source for bench/send.py, extracted from Debian's package without
+# installing or running a mail daemon (skipped, with the aiosmtpd sink instead, where apt fails).
+var/postfix/usr/sbin/smtp-sink:
+	@mkdir -p var/postfix-deb
+	@cd var/postfix-deb && apt-get download postfix >/dev/null 2>&1 \
+		&& dpkg -x postfix_*.deb ../postfix \
+		|| echo "postfix not extracted: bench/send.py uses the aiosmtpd sink"
+	@rm -rf var/postfix-deb
 
 ## Regenerate docs/asyncapi/*.json and docs/openapi.json from the code.
 docs: $(STAMP)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bench import ingest, members_import, outbox_relay, registrations, rpc_roundtrip
+from bench import ingest, members_import, outbox_relay, registrations, rpc_roundtrip, send
 
 
 def main() -> None:
-    for benchmark in (rpc_roundtrip, outbox_relay, members_import, registrations, ingest):
+    for benchmark in (rpc_roundtrip, outbox_relay, members_import, registrations, ingest, send):
         benchmark.main()
 
 

@@ -210,6 +210,86 @@ def cmd_members_renew(args: argparse.Namespace) -> int:
     return 1 if reply.failed else 0
 
 
+def progress_line(progress: Any, width: int = 30) -> str:
+    """One line: a bar, the counts, the rate and the time left (plain text, no dependency)."""
+    settled = progress.sent + progress.failed + progress.cancelled
+    share = settled / progress.total if progress.total else 1.0
+    filled = round(share * width)
+    eta = progress.eta_seconds
+    left = f", ~{int(eta // 60)} min {int(eta % 60):02d} s left" if eta is not None else ""
+    return (
+        f"[{'#' * filled}{'.' * (width - filled)}] {share:6.1%} {progress.status.value}: "
+        f"{progress.sent} sent, {progress.failed} failed, {progress.cancelled} cancelled, "
+        f"{progress.pending} pending, {progress.rate_per_second:.1f}/s{left}"
+    )
+
+
+def _newsletters_rpc(request: Any, reply_type: Any, *, follow: bool) -> int:
+    """Send one request to newsletters, print the send's progress; with ``follow``, redraw the
+    line every second until the send is done, cancelled or paused."""
+    from contracts.newsletters import GetSendProgressV1, SendStatus
+    from services.runtime.bus import Bus
+    from services.runtime.rpc import RpcClient, RpcError
+    from services.runtime.settings import NatsSettings
+
+    async def run() -> int:
+        broker = Bus("cli", NatsSettings()).broker
+        await broker.connect()
+        try:
+            rpc = RpcClient(broker, timeout=60)
+            progress = await rpc.call(request, reply_type)
+            print(f"send {progress.send_id} (issue {progress.issue_id})", flush=True)
+            while True:
+                print("\r" + progress_line(progress), end="", flush=True)
+                if not follow or progress.status is not SendStatus.SENDING:
+                    break
+                await asyncio.sleep(1)
+                progress = await rpc.call(GetSendProgressV1(send_id=progress.send_id), reply_type)
+            print(f"\n{progress.paused_reason}" if progress.paused_reason else "")
+            return 1 if progress.failed else 0
+        except RpcError as error:
+            print(f"newsletters: {error.error.message}", file=sys.stderr)
+            return 1
+        finally:
+            await broker.stop()
+
+    return asyncio.run(run())
+
+
+def cmd_newsletters_send(args: argparse.Namespace) -> int:
+    import getpass
+
+    from contracts.newsletters import SendProgressV1, StartSendV1
+
+    command = StartSendV1(
+        issue_id=args.issue,
+        letter=args.letter,
+        rate_per_second=args.rate_per_second,
+        rate_per_hour=args.rate_per_hour,
+        by=f"reso newsletters send ({getpass.getuser()})",
+    )
+    return _newsletters_rpc(command, SendProgressV1, follow=not args.no_wait)
+
+
+def cmd_newsletters_progress(args: argparse.Namespace) -> int:
+    from contracts.newsletters import GetSendProgressV1, SendProgressV1
+
+    return _newsletters_rpc(
+        GetSendProgressV1(send_id=args.send), SendProgressV1, follow=args.follow
+    )
+
+
+def cmd_newsletters_control(args: argparse.Namespace) -> int:
+    import getpass
+
+    from contracts.newsletters import ControlSendV1, SendProgressV1
+
+    command = ControlSendV1(
+        send_id=args.send, action=args.action, by=f"reso newsletters ({getpass.getuser()})"
+    )
+    return _newsletters_rpc(command, SendProgressV1, follow=False)
+
+
 def cmd_staff_add(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import IntegrityError
 
@@ -305,6 +385,26 @@ def parser() -> argparse.ArgumentParser:
     renew = members_commands.add_parser("renew", help="open year Y for last year's members")
     renew.add_argument("--year", type=int, required=True)
     renew.set_defaults(func=cmd_members_renew)
+
+    letters = commands.add_parser("newsletters", help="sending issues of letters")
+    letters_commands = letters.add_subparsers(dest="newsletters_command", required=True)
+    send = letters_commands.add_parser(
+        "send", help="send an issue now and follow its progress (Ctrl-C leaves it running)"
+    )
+    send.add_argument("issue", help="id of the issue")
+    send.add_argument("--letter", help="slug of its letter (its subscribers are the audience)")
+    send.add_argument("--rate-per-second", type=float)
+    send.add_argument("--rate-per-hour", type=int)
+    send.add_argument("--no-wait", action="store_true", help="start it and return")
+    send.set_defaults(func=cmd_newsletters_send)
+    progress = letters_commands.add_parser("progress", help="where a send stands")
+    progress.add_argument("send", help="id of the send")
+    progress.add_argument("--follow", action="store_true", help="until it ends or pauses")
+    progress.set_defaults(func=cmd_newsletters_progress)
+    for action in ("pause", "resume", "cancel"):
+        control = letters_commands.add_parser(action, help=f"{action} a send")
+        control.add_argument("send", help="id of the send")
+        control.set_defaults(func=cmd_newsletters_control, action=action)
 
     staff = commands.add_parser("staff", help="staff accounts")
     staff_commands = staff.add_subparsers(dest="staff_command", required=True)

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from contracts.base import Command, Email, InseeCommuneCode, QpvCode, Query, Reply
+from contracts.base import Command, Email, Event, InseeCommuneCode, QpvCode, Query, Reply
 
 
 def _absolute_http(value: str) -> str:
@@ -291,3 +291,27 @@ class ArchivedIssuePageV1(Reply):
     issue: ArchivedIssueV1
     html: str = Field(description="The issue's HTML, links to the public pages only.")
     text: str
+
+
+class IssueSentV1(Event):
+    """An issue of a letter was sent: every one of its deliveries is settled.
+
+    Emitted by newsletters once per issue, in the transaction that marks the issue ``sent`` (it
+    then appears in the public archive), when its send reaches ``done``. Not emitted while the
+    send is paused, when it is cancelled, nor for a test send. Carries counts only: no personal
+    data.
+    """
+
+    subject: ClassVar[str] = "reso.newsletters.issue.sent.v1"
+
+    issue_id: uuid.UUID
+    send_id: uuid.UUID
+    letter: str = Field(description="Slug of the issue's letter.")
+    number: int = Field(ge=1, description="The issue's number in its letter.")
+    subject_line: str = Field(description="The issue's subject.")
+    recipients: int = Field(ge=0, description="Deliveries frozen when the send started.")
+    sent: int = Field(ge=0, description="Accepted by the SMTP server.")
+    failed: int = Field(ge=0, description="Refused for good (5xx, retries used up).")
+    cancelled: int = Field(
+        ge=0, description="Left out after a bounce made the address undeliverable."
+    )

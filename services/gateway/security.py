@@ -15,13 +15,15 @@ One pure ASGI middleware, so that routes added later are covered without doing a
   back in the ``csrf_token`` form field (HTML forms: ``{% include "csrf.html.j2" %}``) or the
   ``X-CSRF-Token`` header (scripts). Exempt: requests with an ``Authorization`` header (staff
   tokens are not sent by browsers on their own), JSON API requests without the personal-space
-  session cookie (nothing ambient to abuse), and the RFC 8058 one-click unsubscribe URL, which
-  mail clients POST to without cookies (its signed token is the authority).
+  session cookie (nothing ambient to abuse), the RFC 8058 one-click unsubscribe URL, which
+  mail clients POST to without cookies (its signed token is the authority), and the bounce
+  webhook the mail server POSTs to (its shared secret header is the authority).
 * **Rate limits** on anonymous state-changing requests (no ``Authorization`` header): per client
   address, and per e-mail address when the body has an ``email`` field; 429 with a French reason
   and ``Retry-After``. Counters live in the memory of each gateway process (``limits``' memory
   storage): with N replicas the effective limit is N times the setting, and a restart resets
-  them. The one-click unsubscribe URL is not limited (mail providers POST from few addresses).
+  them. The one-click unsubscribe URL is not limited (mail providers POST from few addresses),
+  nor the bounce webhook (one mail server, many reports; a wrong secret answers 401).
 """
 
 from __future__ import annotations
@@ -62,6 +64,9 @@ ONE_CLICK_UNSUBSCRIBE = re.compile(
     r"^(/lettres/desabonnement|/api/v1/newsletters/unsubscribe)/[^/]+$"
 )
 """RFC 8058: mail clients POST ``List-Unsubscribe=One-Click`` here without cookies."""
+BOUNCE_WEBHOOK = "/api/v1/newsletters/bounces"
+"""The mail server POSTs delivery status notifications here, authorised by a shared secret
+header (``X-Reso-Bounce-Secret``, checked by the route), many from one address."""
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -159,7 +164,7 @@ class SiteSecurity:
 
         path: str = scope["path"]
         if scope["method"] in UNSAFE_METHODS and "authorization" not in headers:
-            exempt = ONE_CLICK_UNSUBSCRIBE.match(path) is not None
+            exempt = ONE_CLICK_UNSUBSCRIBE.match(path) is not None or path == BOUNCE_WEBHOOK
             body = await _read_body(receive)
             receive = _replay(body)
             refusal = None if exempt else await self._limited(scope, headers, body)

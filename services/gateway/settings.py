@@ -38,6 +38,12 @@ class GatewaySettings(ServiceSettings):
         gt=0,
         description="How long to wait for members to write an export file (RPC timeout).",
     )
+    bounce_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Shared secret the mail server sends (header X-Reso-Bounce-Secret) when it "
+        "POSTs a delivery status notification to /api/v1/newsletters/bounces; unset: the "
+        "route answers 404.",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         min_length=16,

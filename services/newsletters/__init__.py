@@ -16,9 +16,12 @@ link, one-click unsubscribe per RFC 8058, imports, the 3-year inactivity review)
 issues (numéros) of letters composed from blocks, their preview, test send, schedule and
 public archive; the coming events and new data of those blocks are projected from
 ``reso.events.event.{published,updated,cancelled}.v1`` and
-``reso.dataquartiers.indicator.published.v1``.
-Emits ``reso.newsletters.welcome.sent.v1`` and ``reso.newsletters.subscription.{confirmed,
-cancelled}.v1``; answers
-``rpc.newsletters.{letter,subscription,preferences,subscriber,issue,archive}.*``,
+``reso.dataquartiers.indicator.published.v1``. It sends an issue to its audience frozen at
+send time (one delivery per recipient; batches leased to workers, reused SMTP connections,
+rates, retries, automatic pause; bounces read from DSNs).
+Emits ``reso.newsletters.welcome.sent.v1``, ``reso.newsletters.subscription.{confirmed,
+cancelled}.v1``, ``reso.newsletters.issue.sent.v1`` and ``reso.newsletters.delivery.failed.v1``;
+answers ``rpc.newsletters.{letter,subscription,preferences,subscriber,issue,archive}.*``,
+``rpc.newsletters.send.{start,control,progress}.v1``, ``rpc.newsletters.bounce.report.v1``,
 ``rpc.newsletters.person.export.v1`` and ``rpc.newsletters.health.check.v1``.
 """

@@ -10,7 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 from services.newsletters import bus as newsletters_bus
 from services.newsletters import handlers
+from services.newsletters.bounce_mailbox import read_bounce_mailbox
 from services.newsletters.domain import LinkDurations, SubscriptionLinks
+from services.newsletters.domain.sending import Renderer
+from services.newsletters.handlers import sending
+from services.newsletters.issue_mail import IssueRenderer, Limiters, SmtpPool, issue_composer
 from services.newsletters.mailer import Mailer, Send, SmtpSender, Templates
 from services.newsletters.metrics import measure_mails
 from services.newsletters.settings import NewslettersSettings
@@ -27,8 +31,13 @@ def build_app(
     *,
     send: Send | None = None,
     clock: Callable[[], datetime] | None = None,
+    renderer: Renderer | None = None,
+    audience: sending.Audience | None = None,
     start_send: handlers.StartSend | None = None,
 ) -> ServiceApp:
+    """The newsletters service. ``renderer``, ``audience`` and ``start_send`` replace how the
+    engine renders an issue, whom it goes to and how a send starts (default: the issue's own
+    templates, ``issue_audience`` and the engine)."""
     base = foundation("newsletters", settings, reliability)
     uow = base.units_of_work(NewslettersUnitOfWork, contract_mapper(settings.centre))
 
@@ -70,7 +79,62 @@ def build_app(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), settings.inactivity_check_hours * 3600)
 
-    start = start_send or handlers.start_send
+    rules = sending_rules(settings)
+    issue_renderer = renderer or IssueRenderer(uow, links, settings.centre)
+    compose_issue = issue_composer(settings.centre)
+    limiters = Limiters()
+
+    async def issue_sender(stopping: asyncio.Event) -> None:
+        """Claims batches of deliveries, sends them over reused SMTP connections and settles
+        them. On SIGTERM the batch in flight is finished and settled, then it stops."""
+        pool = SmtpPool(settings, settings.send_connections)
+        try:
+            while not stopping.is_set():
+                try:
+                    handled = await sending.send_issue_batch(
+                        uow,
+                        renderer=issue_renderer,
+                        compose=compose_issue,
+                        transport=pool,
+                        limiter=limiters,
+                        rules=rules,
+                        clock=now,
+                    )
+                except Exception as error:  # database down: wait, then try again
+                    log.warning("issue sender failed", error=repr(error))
+                    handled = 0
+                if not handled:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stopping.wait(), settings.send_poll_seconds)
+        finally:
+            await pool.close()
+
+    async def bounce_reader(stopping: asyncio.Event) -> None:
+        """Reads the delivery status notifications dropped in the bounce mailbox."""
+        mailbox = settings.bounce_mailbox
+        while mailbox and not stopping.is_set():
+            try:
+                await read_bounce_mailbox(
+                    mailbox,
+                    lambda raw: sending.report_bounce(
+                        raw, uow, soft_threshold=settings.bounce_soft_threshold, now=now()
+                    ),
+                )
+            except Exception as error:
+                log.warning("bounce mailbox cannot be read", error=repr(error))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), settings.bounce_poll_seconds)
+
+    newsletters_bus.register_sending(
+        base.bus,
+        uow,
+        audience=audience or sending.issue_recipients,
+        rules=rules,
+        soft_threshold=settings.bounce_soft_threshold,
+        clock=now,
+    )
+
+    start = start_send or sending.issue_starter(rules, now)
 
     async def scheduled_issues(stopping: asyncio.Event) -> None:
         """Every few seconds: hand the scheduled issues whose time has come to the engine."""
@@ -90,8 +154,21 @@ def build_app(
         base.engine,
         base.bus,
         base.relay,
-        workers=[mail_sender, subscribers_review, scheduled_issues],
+        workers=[mail_sender, subscribers_review, scheduled_issues, issue_sender, bounce_reader],
         gauges=[lambda: measure_mails(base.engine)],
+    )
+
+
+def sending_rules(settings: NewslettersSettings) -> sending.SendingRules:
+    return sending.SendingRules(
+        batch_size=settings.send_batch_size,
+        lease=timedelta(seconds=settings.issue_lease_seconds),
+        retry_base=timedelta(seconds=settings.send_retry_base_seconds),
+        max_attempts=settings.send_max_attempts,
+        pause_after_errors=settings.send_pause_after_errors,
+        concurrency=settings.send_connections,
+        default_rate_per_second=settings.send_rate_per_second,
+        default_rate_per_hour=settings.send_rate_per_hour,
     )
 
 

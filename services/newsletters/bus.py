@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -30,10 +32,13 @@ from contracts.newsletters import (
     AcceptedV1,
     ArchivedIssuePageV1,
     ArchiveV1,
+    BounceReportV1,
     CancelIssueV1,
     ConfirmSubscriptionV1,
+    ControlSendV1,
     CreateIssueV1,
     CreateLetterV1,
+    DeliveryFailedV1,
     DescribeUnsubscribeV1,
     EraseSubscriberV1,
     FlaggedV1,
@@ -41,9 +46,11 @@ from contracts.newsletters import (
     GetArchivedIssueV1,
     GetIssueV1,
     GetPreferencesV1,
+    GetSendProgressV1,
     ImportSubscribersV1,
     IssuePreviewV1,
     IssueReplyV1,
+    IssueSentV1,
     IssuesV1,
     IssueTestSentV1,
     LetterReplyV1,
@@ -53,12 +60,15 @@ from contracts.newsletters import (
     ListLettersV1,
     PreferencesV1,
     PreviewIssueV1,
+    ReportBounceV1,
     RequestPreferencesLinkV1,
     RequestSubscriptionV1,
     ScheduleIssueV1,
     SearchSubscribersV1,
     SendIssueNowV1,
+    SendProgressV1,
     SendTestIssueV1,
+    StartSendV1,
     SubscriberErasureV1,
     SubscribersImportReportV1,
     SubscribersPageV1,
@@ -73,7 +83,9 @@ from contracts.newsletters import (
 )
 from services.newsletters import handlers
 from services.newsletters.domain import SubscriptionLinks
+from services.newsletters.handlers import sending
 from services.runtime.bus import Bus
+from services.runtime.errors import InvalidInput
 from services.runtime.settings import CentreSettings
 
 Clock = Callable[[], datetime]
@@ -85,13 +97,14 @@ def register(
     links: SubscriptionLinks,
     clock: Clock = lambda: datetime.now(UTC),
     centre: CentreSettings | None = None,
-    start_send: handlers.StartSend = handlers.start_send,
+    start_send: handlers.StartSend | None = None,
 ) -> None:
     bus.publisher(WelcomeMailSentV1)
     bus.publisher(SubscriptionConfirmedV1)
     bus.publisher(SubscriptionCancelledV1)
     _register_subscriptions(bus, uow, links, clock)
-    _register_issues(bus, uow, links, clock, centre or CentreSettings(), start_send)
+    start = start_send or sending.issue_starter(sending.SendingRules(), clock)
+    _register_issues(bus, uow, links, clock, centre or CentreSettings(), start)
 
     @bus.consumer(
         MemberRegisteredV1.subject,
@@ -272,6 +285,40 @@ def _register_subscriptions(
     @bus.rpc(EraseSubscriberV1.subject, description=EraseSubscriberV1.__doc__)
     async def erase_subscriber(command: EraseSubscriberV1) -> SubscriberErasureV1:
         return await handlers.erase_subscriber(command, uow)
+
+
+def register_sending(
+    bus: Bus,
+    uow: handlers.UowFactory,
+    *,
+    audience: sending.Audience,
+    rules: sending.SendingRules,
+    soft_threshold: int,
+    clock: Clock = lambda: datetime.now(UTC),
+) -> None:
+    """The sending engine's RPCs (start, control, progress, bounce reports) and its event."""
+    bus.publisher(DeliveryFailedV1)
+    bus.publisher(IssueSentV1)
+
+    @bus.rpc(StartSendV1.subject, description=StartSendV1.__doc__)
+    async def start_send(command: StartSendV1) -> SendProgressV1:
+        return await sending.start_send_command(command, uow, audience, rules, clock())
+
+    @bus.rpc(ControlSendV1.subject, description=ControlSendV1.__doc__)
+    async def control_send(command: ControlSendV1) -> SendProgressV1:
+        return await sending.control_send(command, uow, clock())
+
+    @bus.rpc(GetSendProgressV1.subject, description=GetSendProgressV1.__doc__)
+    async def send_progress(query: GetSendProgressV1) -> SendProgressV1:
+        return await sending.send_progress(query, uow, clock())
+
+    @bus.rpc(ReportBounceV1.subject, description=ReportBounceV1.__doc__)
+    async def report_bounce(command: ReportBounceV1) -> BounceReportV1:
+        try:
+            raw = base64.b64decode(command.message, validate=True)
+        except binascii.Error as error:
+            raise InvalidInput("Le rapport doit être encodé en base64.") from error
+        return await sending.report_bounce(raw, uow, soft_threshold=soft_threshold, now=clock())
 
 
 def _register_issues(

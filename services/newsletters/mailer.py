@@ -263,15 +263,18 @@ def compose(
     to_email: str,
     message_id_key: str,
     attachments: Sequence[Attachment] = (),
+    policies: tuple[email.policy.EmailPolicy[Any], email.policy.EmailPolicy[Any]] | None = None,
 ) -> EmailMessage:
     """A multipart/alternative message (plain text first, then HTML) with proper headers; with
     attachments, a multipart/mixed one whose first part is that alternative, then the files.
 
     An address with non-ASCII characters (josé@exemple.fr) needs SMTPUTF8 (RFC 6531); other
-    messages keep the classic encoding that every server accepts.
+    messages keep the classic encoding that every server accepts. ``policies`` replaces the
+    (classic, SMTPUTF8) pair of email policies.
     """
     needs_utf8 = not (to_email.isascii() and sender_email.isascii())
-    message = EmailMessage(policy=email.policy.SMTPUTF8 if needs_utf8 else email.policy.default)
+    plain, utf8 = policies or (email.policy.default, email.policy.SMTPUTF8)
+    message = EmailMessage(policy=utf8 if needs_utf8 else plain)
     message["Subject"] = rendered.subject
     message["From"] = _address(sender_name, sender_email)
     message["To"] = _address(to_name, to_email)

@@ -66,6 +66,42 @@ class NewslettersSettings(ServiceSettings):
         description="How often subscribers inactive for 3 years are flagged, and addresses "
         "that never confirmed erased.",
     )
+    send_rate_per_second: float = Field(
+        default=50,
+        gt=0,
+        description="Default rate of a letter's send, messages a second (per replica).",
+    )
+    send_rate_per_hour: int = Field(
+        default=100_000,
+        gt=0,
+        description="Default rate of a letter's send, messages an hour "
+        "(a sliding hour, counted in the database across replicas).",
+    )
+    send_batch_size: int = Field(default=100, ge=1, description="Deliveries claimed at once.")
+    send_connections: int = Field(
+        default=4, ge=1, description="SMTP connections kept open and reused by each replica."
+    )
+    issue_lease_seconds: float = Field(
+        default=300,
+        gt=0,
+        description="How long a batch of an issue's deliveries claimed by a worker stays with "
+        "it; after a crash its unsettled deliveries are sent again once it runs out.",
+    )
+    send_retry_base_seconds: float = Field(
+        default=60, gt=0, description="First wait before retrying a 4xx (then doubling, 1 h max)."
+    )
+    send_pause_after_errors: int = Field(
+        default=20, ge=1, description="Errors in a row after which a send pauses itself."
+    )
+    bounce_mailbox: str | None = Field(
+        default=None,
+        description="Path of an mbox file or a Maildir directory where the mail "
+        "server drops delivery status notifications; polled, and emptied as they are read.",
+    )
+    bounce_poll_seconds: float = Field(default=60, gt=0, description="How often it is polled.")
+    bounce_soft_threshold: int = Field(
+        default=3, ge=1, description="Soft bounces after which an address is undeliverable."
+    )
     schedule_check_seconds: float = Field(
         default=30,
         gt=0,

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session
 
 
-class _Store:
-    def __init__(self, directory: Path) -> None:
+class Store:
+    def __init__(self, directory: Path, delay: float = 0.0) -> None:
         self.directory = directory
+        self.delay = delay
         self.directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         existing = [int(p.stem) for p in directory.glob("*.eml") if p.stem.isdigit()]
@@ -23,6 +25,8 @@ class _Store:
 
     async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self._lock:
             number = self._next
             self._next += 1
@@ -34,14 +38,27 @@ class _Store:
 
 
 class MailSink:
-    """Listens on ``host:port`` (0 picks a free port) and writes messages under ``directory``."""
+    """Listens on ``host:port`` (0 picks a free port) and writes messages under ``directory``.
 
-    def __init__(self, directory: Path, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    ``delay`` (seconds) slows down each message before it is accepted, as a distant server
+    would: a send then lasts long enough to be interrupted. ``handler`` replaces the store (a
+    subclass of it answering other codes, in tests).
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        delay: float = 0.0,
+        handler: Any = None,
+    ) -> None:
         self.directory = Path(directory)
         self.host = host
         self.port = port or _free_port(host)
         self._controller = Controller(
-            _Store(self.directory),
+            handler or Store(self.directory, delay),
             hostname=host,
             port=self.port,
             ready_timeout=10,

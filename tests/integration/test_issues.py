@@ -6,15 +6,16 @@ the sending engine when its time comes."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
-import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -22,7 +23,6 @@ from contracts.base import Theme
 from contracts.dataquartiers import IndicatorPublishedV1
 from contracts.events import EventCancelledV1, EventPublishedV1, EventSummaryV1, EventUpdatedV1
 from contracts.events.common import EventFormat, EventType, Venue
-from contracts.newsletters import SendIssueNowV1
 from services.gateway.store import Role, StaffStore
 from services.newsletters import handlers
 from services.newsletters.app import build_app as build_newsletters
@@ -37,7 +37,15 @@ from services.runtime.service import ServiceApp
 from tests.support.bus import consumed, publish
 from tests.support.factories import unique_email
 from tests.support.mail import read_mails
-from tests.support.services import CENTRE, gateway, newsletters_settings, running, wait_until
+from tests.support.services import (
+    CENTRE,
+    gateway,
+    newsletters_settings,
+    payload,
+    running,
+    stream_messages,
+    wait_until,
+)
 
 SECRET = "reso-tests-newsletters-secret-0123456789"
 API = "/api/v1/newsletters"
@@ -54,7 +62,7 @@ class Clock:
 
 
 class Engine:
-    """Stands in for the sending engine (news-engine): records the issues handed to it, with
+    """Stands in for the sending engine: records the issues handed to it, with
     the audience it would freeze, in the caller's transaction."""
 
     def __init__(self) -> None:
@@ -69,13 +77,13 @@ class Engine:
 
 @asynccontextmanager
 async def _platform(
-    database: Any, nats_server: Any, mail_sink: Any, clock: Clock, engine: Engine
+    database: Any, nats_server: Any, mail_sink: Any, clock: Clock, engine: Engine | None
 ) -> AsyncIterator[tuple[ServiceApp, httpx.AsyncClient, dict[str, str]]]:
     settings = newsletters_settings(database("newsletters"), nats_server.url, mail_sink.port)
     settings = settings.model_copy(
         update={"secret_key": SecretStr(SECRET), "schedule_check_seconds": 0.1}
     )
-    app = build_newsletters(settings, clock=clock, start_send=engine.start)
+    app = build_newsletters(settings, clock=clock, start_send=engine.start if engine else None)
     async with (
         running(app),
         gateway(database("gateway"), nats_server.url) as client,
@@ -513,30 +521,129 @@ class TestSchedule:
         assert again.status_code == 409 and changed.status_code == 409
 
 
+class TestScheduleWithTheEngine:
+    async def test_a_scheduled_issue_without_subscribers_is_sent_and_archived_at_its_time(
+        self, database, nats_server, mail_sink
+    ):
+        clock = Clock()
+        async with _platform(database, nats_server, mail_sink, clock, None) as (
+            _app,
+            client,
+            staff,
+        ):
+            issue = await _issue(client, staff, audience={"communes": ["29019"]})
+            scheduled = await client.post(
+                f"{API}/issues/{issue['id']}/schedule",
+                json={"at": "2099-01-05T09:00:00"},
+                headers=staff,
+            )
+            before = await client.get(f"{API}/letters/la-minute-pop/archive")
+            clock.now = datetime(2099, 1, 5, 8, 0, 1, tzinfo=UTC)
+
+            async def archived() -> Any:
+                got = await client.get(f"{API}/letters/la-minute-pop/archive")
+                return got.json()["issues"] or None
+
+            issues = await wait_until(archived, timeout=15)
+            final = await client.get(f"{API}/issues/{issue['id']}", headers=staff)
+
+        assert scheduled.status_code == 200, scheduled.text
+        assert before.json()["issues"] == []
+        assert [i["number"] for i in issues] == [issue["number"]]
+        assert final.json()["status"] == "sent"
+
+
+def _to(message: EmailMessage) -> str:
+    return str(message["To"].addresses[0].addr_spec).lower()
+
+
 class TestSendNow:
     async def test_staff_send_now_hands_the_issue_to_the_engine_once(
         self, database, nats_server, mail_sink
     ):
         engine = Engine()
         async with _platform(database, nats_server, mail_sink, Clock(), engine) as (
-            app,
+            _app,
             client,
             staff,
         ):
             issue = await _issue(client, staff)
-            waiting = await _issue(client, staff, subject="En attente du moteur")
             sent = await client.post(f"{API}/issues/{issue['id']}/send", headers=staff)
             again = await client.post(f"{API}/issues/{issue['id']}/send", headers=staff)
-            with pytest.raises(handlers.SendingUnavailable):
-                await handlers.send_issue_now(
-                    SendIssueNowV1(issue_id=uuid.UUID(waiting["id"]), by="staff@example.org"),
-                    _uow(app),
-                    datetime.now(UTC),
-                )
-            untouched = await client.get(f"{API}/issues/{waiting['id']}", headers=staff)
 
         assert sent.status_code == 200, sent.text
         assert sent.json()["status"] == "sending"
         assert [issue_id for issue_id, _ in engine.started] == [uuid.UUID(issue["id"])]
         assert again.status_code == 409
-        assert untouched.json()["status"] == "draft", "no engine: nothing changed"
+
+    async def test_send_now_mails_the_audience_once_then_the_issue_is_sent_and_archived(
+        self, database, nats_server, mail_sink
+    ):
+        a, b, c, d = (unique_email(n) for n in ("rennes", "brest", "villejean", "ailleurs"))
+        async with _platform(database, nats_server, mail_sink, Clock(), None) as (
+            app,
+            client,
+            staff,
+        ):
+            imported = await client.post(
+                f"{API}/subscribers/import",
+                params={
+                    "letter": "la-minute-pop",
+                    "source": "Formulaire papier, rencontre régionale",
+                    "wording": "J'accepte de recevoir La Minute Pop par e-mail.",
+                    "dry_run": "false",
+                },
+                content=CSV.format(a=a, b=b, c=c, d=d).encode("utf-8"),
+                headers={**staff, "content-type": "text/csv"},
+            )
+            assert imported.status_code == 200, imported.text
+            issue = await _issue(client, staff, audience={"departments": ["35"]})
+            sent = await client.post(f"{API}/issues/{issue['id']}/send", headers=staff)
+            assert sent.status_code == 200, sent.text
+
+            async def finished() -> dict[str, Any] | None:
+                got = await client.get(f"{API}/issues/{issue['id']}", headers=staff)
+                body: dict[str, Any] = got.json()
+                return body if body["status"] == "sent" else None
+
+            final = await wait_until(finished, timeout=30)
+            archive = await client.get(f"{API}/letters/la-minute-pop/archive")
+            ours = {a.lower(), b.lower(), c.lower(), d.lower()}
+            mails = [m for m in read_mails(mail_sink.directory) if _to(m) in ours]
+            awa = next(m for m in mails if _to(m) == a.lower())
+            https_url = re.findall(r"<([^>]+)>", str(awa["List-Unsubscribe"]))[0]
+            client.cookies.clear()
+            unsubscribed = await client.post(
+                urlsplit(https_url).path,
+                content=b"List-Unsubscribe=One-Click",
+                headers={"content-type": "application/x-www-form-urlencoded"},
+            )
+            async with _uow(app)() as work:
+                found = await work.issues.get(uuid.UUID(issue["id"]))
+                assert found is not None
+                left = {r.email for r in await handlers.issue_audience(work, found)}
+            facts = await wait_until(
+                lambda: stream_messages(
+                    nats_server.url, "NEWSLETTERS", "reso.newsletters.issue.sent.v1"
+                )
+            )
+
+        # Department 35 only, one message each.
+        assert sorted(_to(m) for m in mails) == sorted([a.lower(), c.lower()])
+        assert awa["Subject"] == "Le numéro de décembre"
+        assert "Bonjour Awa," in _part(awa, "plain")
+        assert "Bonne <strong>lecture</strong>" in _part(awa, "html")
+        assert str(awa["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
+        assert unsubscribed.status_code == 200, unsubscribed.text
+        assert left == {c}, "the one-click link of the message unsubscribed its reader"
+        assert final["sent_at"] is not None
+        assert [i["number"] for i in archive.json()["issues"]] == [issue["number"]]
+        assert len(facts) == 1
+        fact = payload(facts[0])
+        assert (fact["issue_id"], fact["letter"], fact["number"]) == (
+            issue["id"],
+            "la-minute-pop",
+            issue["number"],
+        )
+        assert (fact["recipients"], fact["sent"], fact["failed"]) == (2, 2, 0)
+        assert a not in str(fact) and c not in str(fact), "counts only, no personal data"

@@ -111,6 +111,9 @@ PUBLIC = {
     "POST /api/v1/newsletters/preferences/link",
     "GET /api/v1/newsletters/unsubscribe/{token}",
     "POST /api/v1/newsletters/unsubscribe/{token}",
+    # the mail server's bounce reports: no person, a shared secret header (401 without it, 404
+    # while RESO_GATEWAY_BOUNCE_WEBHOOK_SECRET is unset); exempt from CSRF and rate limits
+    "POST /api/v1/newsletters/bounces",
 }
 
 ANY_ID = "00000000-0000-4000-8000-000000000000"

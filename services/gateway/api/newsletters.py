@@ -8,9 +8,11 @@ same whether the address is known or not: 202 and one message.
 
 from __future__ import annotations
 
+import base64
+import hmac
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
@@ -23,9 +25,11 @@ from contracts.newsletters import (
     ArchivedIssuePageV1,
     ArchiveV1,
     Block,
+    BounceReportV1,
     Cadence,
     CancelIssueV1,
     ConfirmSubscriptionV1,
+    ControlSendV1,
     CreateIssueV1,
     CreateLetterV1,
     DescribeUnsubscribeV1,
@@ -35,6 +39,7 @@ from contracts.newsletters import (
     GetArchivedIssueV1,
     GetIssueV1,
     GetPreferencesV1,
+    GetSendProgressV1,
     ImportSubscribersV1,
     IssueAudience,
     IssuePreviewV1,
@@ -51,12 +56,15 @@ from contracts.newsletters import (
     ListLettersV1,
     PreferencesV1,
     PreviewIssueV1,
+    ReportBounceV1,
     RequestPreferencesLinkV1,
     RequestSubscriptionV1,
     ScheduleIssueV1,
     SearchSubscribersV1,
     SendIssueNowV1,
+    SendProgressV1,
     SendTestIssueV1,
+    StartSendV1,
     SubscriberErasureV1,
     SubscriberProfile,
     SubscribersPageV1,
@@ -361,6 +369,83 @@ async def erase_subscriber(body: AddressOnly, rpc: Rpc, staff: Staff) -> Subscri
     return await rpc.call(command, SubscriberErasureV1)
 
 
+# --- sending issues (staff) and bounces (the mail server) --------------------------------------
+
+
+class StartSend(BaseModel):
+    """Send an issue now, to its audience frozen at this moment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    issue_id: uuid.UUID
+    letter: LetterSlug | None = None
+    rate_per_second: float | None = Field(default=None, gt=0)
+    rate_per_hour: int | None = Field(default=None, gt=0)
+
+
+@router.post(
+    "/sends", status_code=201, response_model=SendProgressV1, summary="Send an issue (staff)"
+)
+async def start_send(body: StartSend, rpc: Rpc, staff: Staff) -> SendProgressV1:
+    """The issue's audience is frozen now: one delivery per recipient. An issue already started
+    answers its send as it stands."""
+    command = StartSendV1(**body.model_dump(), by=staff.email)
+    return await rpc.call(command, SendProgressV1)
+
+
+@router.get("/sends/{send_id}", response_model=SendProgressV1, summary="A send's progress (staff)")
+async def send_progress(send_id: uuid.UUID, rpc: Rpc, _staff: Staff) -> SendProgressV1:
+    """Sent, failed, cancelled, pending, the rate over the last minute and the time left."""
+    return await rpc.call(GetSendProgressV1(send_id=send_id), SendProgressV1)
+
+
+async def _control(send_id: uuid.UUID, action: str, rpc: Any, by: str) -> SendProgressV1:
+    result: SendProgressV1 = await rpc.call(
+        ControlSendV1(send_id=send_id, action=action, by=by), SendProgressV1
+    )
+    return result
+
+
+@router.post("/sends/{send_id}/pause", response_model=SendProgressV1, summary="Pause (staff)")
+async def pause_send(send_id: uuid.UUID, rpc: Rpc, staff: Staff) -> SendProgressV1:
+    """Messages in flight finish; nothing new leaves until it resumes."""
+    return await _control(send_id, "pause", rpc, staff.email)
+
+
+@router.post("/sends/{send_id}/resume", response_model=SendProgressV1, summary="Resume (staff)")
+async def resume_send(send_id: uuid.UUID, rpc: Rpc, staff: Staff) -> SendProgressV1:
+    """Goes on where it stopped (also after an automatic pause); 409 once cancelled or done."""
+    return await _control(send_id, "resume", rpc, staff.email)
+
+
+@router.post("/sends/{send_id}/cancel", response_model=SendProgressV1, summary="Cancel (staff)")
+async def cancel_send(send_id: uuid.UUID, rpc: Rpc, staff: Staff) -> SendProgressV1:
+    """What was not sent never will be; 409 once done."""
+    return await _control(send_id, "cancel", rpc, staff.email)
+
+
+@router.post(
+    "/bounces",
+    response_model=BounceReportV1,
+    summary="A delivery status notification (mail server)",
+    openapi_extra={"requestBody": {"content": {"message/rfc822": {"schema": {"type": "string"}}}}},
+)
+async def report_bounce(request: Request, rpc: Rpc) -> BounceReportV1:
+    """The mail server POSTs a DSN (RFC 3464) as it received it, with the shared secret in
+    ``X-Reso-Bounce-Secret``. A hard bounce makes the address undeliverable; soft ones count."""
+    secret = request.app.state.settings.bounce_webhook_secret
+    given = request.headers.get("x-reso-bounce-secret", "")
+    if secret is None:
+        raise ApiError(404, "not_found", "Cette adresse n'existe pas.")
+    if not hmac.compare_digest(given.encode(), secret.get_secret_value().encode()):
+        raise ApiError(401, "unauthorized", "Secret partagé absent ou incorrect.")
+    body = await request.body()
+    if not body or len(body) > 1_000_000:
+        raise ApiError(422, "invalid", "Le rapport de non-remise est vide ou trop grand.")
+    command = ReportBounceV1(message=base64.b64encode(body).decode())
+    return await rpc.call(command, BounceReportV1, timeout=30)
+
+
 # --- issues (staff) ---------------------------------------------------------------------------
 
 
@@ -487,8 +572,9 @@ async def schedule_issue(issue_id: uuid.UUID, body: Schedule, rpc: Rpc, staff: S
 
 @router.post("/issues/{issue_id}/send", response_model=IssueV1, summary="Send an issue now (staff)")
 async def send_issue_now(issue_id: uuid.UUID, rpc: Rpc, staff: Staff) -> IssueV1:
-    """Freezes its coming events and new data and hands it to the sending engine (status
-    ``sending``); 409 once it is being sent, 422 without blocks, 503 while no engine runs."""
+    """Freezes its coming events and new data and its audience, and hands it to the sending
+    engine (status ``sending``, then ``sent`` once every delivery is settled); 409 once it is
+    being sent, 422 without blocks."""
     command = SendIssueNowV1(issue_id=issue_id, by=staff.email)
     return (await rpc.call(command, IssueReplyV1)).issue
 

@@ -17,7 +17,6 @@ from services.newsletters.handlers.events import (
     on_events_fact,
 )
 from services.newsletters.handlers.issues import (
-    SendingUnavailable,
     StartSend,
     begin_sending,
     cancel_issue,
@@ -33,7 +32,6 @@ from services.newsletters.handlers.issues import (
     send_due_issues,
     send_issue_now,
     send_test_issue,
-    start_send,
     update_issue,
 )
 from services.newsletters.handlers.letters import (
@@ -84,7 +82,6 @@ __all__ = [
     "Composer",
     "EventsFact",
     "Send",
-    "SendingUnavailable",
     "StartSend",
     "UowFactory",
     "begin_sending",
@@ -125,7 +122,6 @@ __all__ = [
     "send_issue_now",
     "send_next_mail",
     "send_test_issue",
-    "start_send",
     "unsubscribe",
     "update_issue",
     "update_letter",

@@ -50,7 +50,7 @@ from services.newsletters.domain.issues import (
 )
 from services.newsletters.handlers.common import UowFactory, log
 from services.newsletters.store import NewslettersUnitOfWork
-from services.runtime.errors import Conflict, DomainError, InvalidInput, NotFound
+from services.runtime.errors import Conflict, InvalidInput, NotFound
 from services.runtime.settings import CentreSettings
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -59,14 +59,9 @@ SAMPLE_FIRST_NAME = "Camille"
 """The greeting of a preview: a sample recipient."""
 
 StartSend = Callable[[NewslettersUnitOfWork, uuid.UUID], Awaitable[None]]
-
-
-async def start_send(work: NewslettersUnitOfWork, issue_id: uuid.UUID) -> None:
-    """THE SENDING ENGINE'S ENTRY (placeholder until it is merged): freeze the audience of the
-    issue (``issue_audience``) into deliveries, in ``work``'s transaction. ``begin_sending``
-    has already moved the issue to ``sending`` and frozen its content in the same transaction;
-    raising rolls both back."""
-    raise NotImplementedError("the sending engine (news-engine) is not merged yet")
+"""The sending engine's entry (``handlers.sending.issue_starter``): freeze the audience of the
+issue into deliveries, in ``work``'s transaction. ``begin_sending`` has already moved the issue
+to ``sending`` and frozen its content in the same transaction; raising rolls both back."""
 
 
 # --- views ------------------------------------------------------------------------------------
@@ -308,7 +303,7 @@ async def issue_audience(work: NewslettersUnitOfWork, issue: Issue) -> list[Reci
 
 
 async def begin_sending(
-    uow: UowFactory, issue_id: uuid.UUID, now: datetime, start: StartSend = start_send
+    uow: UowFactory, issue_id: uuid.UUID, now: datetime, start: StartSend
 ) -> Issue:
     """Freeze the issue's coming events and new data, move it to ``sending`` and hand it to
     the engine (``start``), all in one transaction."""
@@ -318,33 +313,21 @@ async def begin_sending(
         issue.start_sending(await live_content(work, issue, letter, now))
         await work.issues.save(issue)
         await start(work, issue.id)
+        issue = await _issue(work, issue.id)  # ``sent`` already when the audience was empty
         await work.commit()
     log.info("issue sending", issue=str(issue.id), letter=issue.letter, number=issue.number)
     return issue
 
 
-class SendingUnavailable(DomainError):
-    """The sending engine is not there (yet): nothing changed."""
-
-    code = "unavailable"
-
-
 async def send_issue_now(
-    command: SendIssueNowV1, uow: UowFactory, now: datetime, start: StartSend = start_send
+    command: SendIssueNowV1, uow: UowFactory, now: datetime, start: StartSend
 ) -> IssueReplyV1:
-    try:
-        issue = await begin_sending(uow, command.issue_id, now, start)
-    except NotImplementedError as error:
-        raise SendingUnavailable(
-            "L'envoi des lettres n'est pas encore disponible : le numéro n'a pas changé."
-        ) from error
+    issue = await begin_sending(uow, command.issue_id, now, start)
     log.info("issue sent now", issue=str(issue.id), by=command.by)
     return IssueReplyV1(issue=issue_view(issue))
 
 
-async def send_due_issues(
-    uow: UowFactory, now: datetime, start: StartSend = start_send
-) -> list[uuid.UUID]:
+async def send_due_issues(uow: UowFactory, now: datetime, start: StartSend) -> list[uuid.UUID]:
     """Hand every scheduled issue whose time has come to the engine; returns their ids. One
     that fails stays scheduled and is tried again at the next check."""
     async with uow() as work:

@@ -609,6 +609,7 @@ async def purge_never_confirmed(uow: UowFactory, links: SubscriptionLinks, now: 
         for subscriber in stale:
             await work.subscribers.erase(subscriber)
             await work.mails.erase_email(subscriber.email)
+            await work.sends.erase_email(subscriber.email)
         await work.commit()
     if stale:
         log.info("never confirmed subscribers erased", count=len(stale))
@@ -621,6 +622,7 @@ async def erase_subscriber(command: EraseSubscriberV1, uow: UowFactory) -> Subsc
     async with uow() as work:
         subscriber = await work.subscribers.by_email(email_key(str(command.email)))
         mails = await work.mails.erase_email(str(command.email))
+        mails += await work.sends.erase_email(str(command.email))
         if subscriber is not None:
             await work.subscribers.erase(subscriber)
         else:
@@ -643,6 +645,9 @@ async def erase_subscribers_of_person(work: NewslettersUnitOfWork, person_id: uu
     for subscriber in found.values():
         await work.subscribers.erase(subscriber, addresses)
         await work.mails.erase_email(subscriber.email)
+        await work.sends.erase_email(subscriber.email)
+    for address in addresses:
+        await work.sends.erase_email(address)
     if addresses and not found:
         await work.subscribers.forget_in_outbox(addresses)
     return len(found)

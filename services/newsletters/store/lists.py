@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.base import Theme
 from contracts.newsletters import Cadence, SubscriberProfile, SubscriptionStatus
 from services.newsletters.domain import Consent, Letter, Subscriber, Subscription
+from services.newsletters.domain.sending import Recipient
 from services.newsletters.store.schema import consents, letters, subscribers, subscriptions
 from services.runtime.store import utcnow
 
@@ -164,6 +165,24 @@ class SubscriberRepository:
             select(subscriptions).where(subscriptions.c.subscriber_id == str(subscriber_id))
         )
         return {row.letter: _subscription(row) for row in rows}
+
+    async def audience(self, letter: str) -> list[Recipient]:
+        """The active subscribers of a letter, as recipients of an issue."""
+        rows = await self._session.execute(
+            select(
+                subscribers.c.id,
+                subscribers.c.email,
+                subscribers.c.first_name,
+                subscribers.c.last_name,
+            )
+            .join(subscriptions, subscriptions.c.subscriber_id == subscribers.c.id)
+            .where(subscriptions.c.letter == letter)
+            .where(subscriptions.c.status == SubscriptionStatus.ACTIVE.value)
+            .order_by(subscribers.c.id)
+        )
+        return [
+            Recipient(uuid.UUID(row.id), row.email, row.first_name, row.last_name) for row in rows
+        ]
 
     async def add_subscription(self, subscription: Subscription) -> None:
         await self._session.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -119,6 +120,78 @@ consents = Table(
 )
 """Proof of consent: each grant and withdrawal, never updated; erased with the subscriber."""
 
+sends = Table(
+    "sends",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    # One send per issue.
+    Column("issue_id", String(36), ForeignKey("issues.id"), nullable=False, unique=True),
+    Column("letter", String(64), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("rate_per_second", Float, nullable=False),
+    Column("rate_per_hour", Integer, nullable=False),
+    Column("consecutive_errors", Integer, nullable=False),
+    Column("paused_reason", Text, nullable=True),
+    Column("started_by", String(254), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
+)
+"""One send of an issue: its status, rate and the count of errors in a row (auto pause)."""
+
+DELIVERY_DUE = "status IN ('pending', 'sending')"
+
+issue_deliveries = Table(
+    "issue_deliveries",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("send_id", String(36), ForeignKey("sends.id"), nullable=False),
+    Column("subscriber_id", String(36), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("first_name", String(100), nullable=True),
+    Column("last_name", String(100), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    # Pending: when it may be tried; sending: the end of the worker's lease.
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("message_id", String(255), nullable=True),
+    Column("sent_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("send_id", "subscriber_id", name="uq_issue_deliveries_send_subscriber"),
+    Index(
+        "ix_issue_deliveries_due",
+        "send_id",
+        "next_attempt_at",
+        postgresql_where=text(DELIVERY_DUE),
+        sqlite_where=text(DELIVERY_DUE),
+    ),
+    Index("ix_issue_deliveries_send_status", "send_id", "status"),
+    Index("ix_issue_deliveries_sent_at", "sent_at"),
+    Index("ix_issue_deliveries_email", "email"),
+)
+"""The audience frozen at send time: one row per (send, recipient), enforced by the database."""
+
+address_bounces = Table(
+    "address_bounces",
+    metadata,
+    Column("email_key", String(254), primary_key=True),
+    Column("soft_bounces", Integer, nullable=False),
+    Column("undeliverable_at", UtcDateTime(), nullable=True),
+    Column("last_status", String(16), nullable=True),
+    Column("last_diagnostic", Text, nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+"""What bounces told of an address: soft bounces counted, and when it became undeliverable
+(a hard bounce, or soft ones past the threshold): such an address is left out of every send."""
+
+bounce_reports = Table(
+    "bounce_reports",
+    metadata,
+    Column("report_id", String(255), primary_key=True),
+    Column("received_at", UtcDateTime(), nullable=False),
+)
+"""The delivery status notifications already read (by Message-ID, or a digest): a report read
+twice (a mailbox polled again after a crash, a webhook retried) counts once."""
 issues = Table(
     "issues",
     metadata,
