@@ -108,7 +108,11 @@ class IssueAudience(BaseModel):
     communes: tuple[InseeCommuneCode, ...] = Field(default=(), max_length=500)
     qpvs: tuple[QpvCode, ...] = Field(default=(), max_length=500)
     networks: tuple[Annotated[str, Field(min_length=1, max_length=64)], ...] = Field(
-        default=(), max_length=50, description="Slugs of thematic networks."
+        default=(),
+        max_length=50,
+        description="Slugs of thematic networks (left out of the message when empty, so an "
+        "audience without networks reads as before).",
+        exclude_if=lambda networks: not networks,
     )
 
     @property
