@@ -96,7 +96,9 @@ Block = Annotated[
 class IssueAudience(BaseModel):
     """Who receives the issue among the letter's active subscribers: everyone (nothing set),
     or those whose territory is in one of the departments, communes or QPV given (a QPV
-    counts the subscribers of its communes). Filters given together add up (union)."""
+    counts the subscribers of its communes), or whose address is that of a person currently
+    member of one of the thematic networks given (by slug). Filters given together add up
+    (union)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
@@ -105,10 +107,17 @@ class IssueAudience(BaseModel):
     )
     communes: tuple[InseeCommuneCode, ...] = Field(default=(), max_length=500)
     qpvs: tuple[QpvCode, ...] = Field(default=(), max_length=500)
+    networks: tuple[Annotated[str, Field(min_length=1, max_length=64)], ...] = Field(
+        default=(),
+        max_length=50,
+        description="Slugs of thematic networks (left out of the message when empty, so an "
+        "audience without networks reads as before).",
+        exclude_if=lambda networks: not networks,
+    )
 
     @property
     def everyone(self) -> bool:
-        return not (self.departments or self.communes or self.qpvs)
+        return not (self.departments or self.communes or self.qpvs or self.networks)
 
 
 class IssueV1(BaseModel):

@@ -26,7 +26,10 @@ from contracts.members import (
     AccessLinkRequestedV1,
     MemberRegisteredV1,
     MembershipRenewedV1,
+    NetworkJoinedV1,
+    NetworkLeftV1,
     PersonErasedV1,
+    PersonUpdatedV1,
 )
 from contracts.newsletters import (
     AcceptedV1,
@@ -109,10 +112,34 @@ def register(
     @bus.consumer(
         MemberRegisteredV1.subject,
         description="Owe the new person a welcome e-mail (asking to confirm the address when "
-        "the event carries a confirmation link).",
+        "the event carries a confirmation link), and keep their address (network audiences).",
     )
     async def on_member_registered(event: MemberRegisteredV1) -> None:
         await handlers.on_member_registered(event, uow)
+        await handlers.on_person_address(event, uow)
+
+    @bus.consumer(
+        PersonUpdatedV1.subject,
+        description="Keep the person's current address (matches network members to the "
+        "letters' subscribers; the latest fact wins).",
+    )
+    async def on_person_updated(event: PersonUpdatedV1) -> None:
+        await handlers.on_person_address(event, uow)
+
+    @bus.consumer(
+        NetworkJoinedV1.subject,
+        description="Record that the person belongs to the network (issues can narrow their "
+        "audience to networks; the latest fact wins).",
+    )
+    async def on_network_joined(event: NetworkJoinedV1) -> None:
+        await handlers.on_network_changed(event, uow)
+
+    @bus.consumer(
+        NetworkLeftV1.subject,
+        description="Record that the person left the network (the latest fact wins).",
+    )
+    async def on_network_left(event: NetworkLeftV1) -> None:
+        await handlers.on_network_changed(event, uow)
 
     @bus.consumer(
         AccessLinkRequestedV1.subject,

@@ -23,6 +23,8 @@ from contracts.base import Theme
 from contracts.dataquartiers import IndicatorPublishedV1
 from contracts.events import EventCancelledV1, EventPublishedV1, EventSummaryV1, EventUpdatedV1
 from contracts.events.common import EventFormat, EventType, Venue
+from contracts.members import NetworkJoinedV1, NetworkLeftV1, PersonErasedV1, PersonUpdatedV1
+from contracts.members.common import Territory
 from services.gateway.store import Role, StaffStore
 from services.newsletters import handlers
 from services.newsletters.app import build_app as build_newsletters
@@ -32,6 +34,7 @@ from services.newsletters.store import (
     issues,
     reliability,
 )
+from services.newsletters.store.schema import network_members, person_addresses
 from services.runtime.db import session_factory
 from services.runtime.service import ServiceApp
 from tests.support.bus import consumed, publish
@@ -465,6 +468,105 @@ class TestAudience:
         assert audiences["commune"] == {b}
         assert audiences["qpv"] == {a, c}
         assert preview.json()["audience_size"] == 2
+
+
+def _person(person_id: uuid.UUID, email: str) -> PersonUpdatedV1:
+    return PersonUpdatedV1(
+        producer="members",
+        centre=CENTRE.slug,
+        person_id=person_id,
+        first_name="Prénom",
+        last_name="Nom",
+        email=email,
+        kind="project_leader",
+        college="acteurs_territoriaux",
+        territory=Territory(department="35"),
+    )
+
+
+def _network(
+    kind: type[NetworkJoinedV1] | type[NetworkLeftV1], person_id: uuid.UUID, at: datetime
+) -> NetworkJoinedV1 | NetworkLeftV1:
+    return kind(
+        producer="members",
+        centre=CENTRE.slug,
+        network_slug="sante",
+        person_id=person_id,
+        occurred_at=at,
+    )
+
+
+class TestNetworkAudience:
+    async def test_an_issue_for_a_network_reaches_its_current_members_among_the_subscribers(
+        self, database, nats_server, mail_sink
+    ):
+        a, b, c, d = (unique_email(n) for n in ("rennes", "brest", "villejean", "ailleurs"))
+        member, former, outsider = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        then = datetime(2026, 11, 2, 9, tzinfo=UTC)
+        facts = [
+            _person(member, a.upper()),  # addresses compare case-insensitively
+            _person(former, b),
+            _person(outsider, unique_email("pas-abonnee")),
+            _network(NetworkJoinedV1, member, then),
+            # The leave arrives before the older join (two subjects): the leave still wins.
+            _network(NetworkLeftV1, former, then + timedelta(days=3)),
+            _network(NetworkJoinedV1, former, then),
+            _network(NetworkJoinedV1, outsider, then),
+        ]
+        async with _platform(database, nats_server, mail_sink, Clock(), None) as (
+            app,
+            client,
+            staff,
+        ):
+            imported = await client.post(
+                f"{API}/subscribers/import",
+                params={
+                    "letter": "la-minute-pop",
+                    "source": "Formulaire papier, rencontre régionale",
+                    "wording": "J'accepte de recevoir La Minute Pop par e-mail.",
+                    "dry_run": "false",
+                },
+                content=CSV.format(a=a, b=b, c=c, d=d).encode("utf-8"),
+                headers={**staff, "content-type": "text/csv"},
+            )
+            assert imported.status_code == 200, imported.text
+            for fact in facts:
+                await publish(nats_server.url, fact)
+            for fact in facts:
+                await consumed(nats_server.url, "newsletters", fact.subject)
+            both = await _issue(
+                client, staff, audience={"networks": ["sante"], "communes": ["29019"]}
+            )
+            both_preview = await client.get(f"{API}/issues/{both['id']}/preview", headers=staff)
+            issue = await _issue(client, staff, audience={"networks": ["sante"]})
+            preview = await client.get(f"{API}/issues/{issue['id']}/preview", headers=staff)
+            sent = await client.post(f"{API}/issues/{issue['id']}/send", headers=staff)
+            assert sent.status_code == 200, sent.text
+
+            async def finished() -> dict[str, Any] | None:
+                got = await client.get(f"{API}/issues/{issue['id']}", headers=staff)
+                body: dict[str, Any] = got.json()
+                return body if body["status"] == "sent" else None
+
+            await wait_until(finished, timeout=30)
+            ours = {a.lower(), b.lower(), c.lower(), d.lower()}
+            mails = [m for m in read_mails(mail_sink.directory) if _to(m) in ours]
+
+            erased = PersonErasedV1(producer="members", centre=CENTRE.slug, person_id=member)
+            await publish(nats_server.url, erased)
+            await consumed(nats_server.url, "newsletters", erased.subject)
+            async with _uow(app)() as work:
+                kept = {
+                    row.person_id
+                    for table in (network_members, person_addresses)
+                    for row in await work.session.execute(select(table.c.person_id))
+                }
+
+        assert issue["audience"]["networks"] == ["sante"]
+        assert preview.json()["audience_size"] == 1
+        assert both_preview.json()["audience_size"] == 2, "a network and a commune add up"
+        assert [_to(m) for m in mails] == [a.lower()]
+        assert str(member) not in kept and str(former) in kept, "erasure reaches the projection"
 
 
 class TestSchedule:

@@ -50,6 +50,12 @@ from services.newsletters.handlers.members import (
     on_membership_renewed,
     on_person_erased,
 )
+from services.newsletters.handlers.networks import (
+    CONSUMER_ADDRESSES,
+    CONSUMER_NETWORKS,
+    on_network_changed,
+    on_person_address,
+)
 from services.newsletters.handlers.projections import (
     CONSUMER_AGENDA,
     CONSUMER_DATA,
@@ -73,10 +79,12 @@ from services.newsletters.handlers.subscriptions import (
 
 __all__ = [
     "CONSUMER_ACCESS_LINK",
+    "CONSUMER_ADDRESSES",
     "CONSUMER_AGENDA",
     "CONSUMER_DATA",
     "CONSUMER_ERASURE",
     "CONSUMER_EVENT_MAILS",
+    "CONSUMER_NETWORKS",
     "CONSUMER_RENEWAL",
     "CONSUMER_WELCOME",
     "Composer",
@@ -110,6 +118,8 @@ __all__ = [
     "on_indicator_published",
     "on_member_registered",
     "on_membership_renewed",
+    "on_network_changed",
+    "on_person_address",
     "on_person_erased",
     "owe",
     "preview_issue",

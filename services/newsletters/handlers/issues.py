@@ -288,8 +288,8 @@ async def cancel_issue(command: CancelIssueV1, uow: UowFactory) -> IssueReplyV1:
 
 async def issue_audience(work: NewslettersUnitOfWork, issue: Issue) -> list[Recipient]:
     """The letter's active subscribers, narrowed by the issue's audience filter (department,
-    commune, QPV: the subscribers of the QPV's communes). Network narrowing is not possible
-    yet: newsletters keeps no projection of networks' members."""
+    commune, QPV: the subscribers of the QPV's communes; network: the subscribers whose address
+    is that of a current member of the network, as members last announced it). Filters add up."""
     audience = IssueAudience.model_validate(issue.audience)
     reference = territories()
     qpv_communes = {}
@@ -299,7 +299,9 @@ async def issue_audience(work: NewslettersUnitOfWork, issue: Issue) -> list[Reci
             raise InvalidInput(f"QPV inconnu : {code}.")
         qpv_communes[code] = qpv.commune_codes
     narrowed = territory_filter(issue.audience, qpv_communes)
-    return await work.issues.audience(issue.letter, narrowed.departments, narrowed.communes)
+    return await work.issues.audience(
+        issue.letter, narrowed.departments, narrowed.communes, audience.networks
+    )
 
 
 async def begin_sending(

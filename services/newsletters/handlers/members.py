@@ -119,6 +119,7 @@ async def on_person_erased(event: PersonErasedV1, uow: UowFactory) -> int:
         if not await work.claim(CONSUMER_ERASURE, str(event.event_id)):
             return 0
         subscribers = await erase_subscribers_of_person(work, event.person_id)
+        await work.networks.forget_person(event.person_id)
         deleted = await work.mails.erase_person(event.person_id)
         await work.commit()
     log.info("person erased", person_id=str(event.person_id), rows=deleted, subscribers=subscribers)

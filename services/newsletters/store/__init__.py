@@ -22,6 +22,7 @@ from services.newsletters.store.issues import (
     AgendaRepository,
     DataRepository,
     IssueRepository,
+    NetworkRepository,
 )
 from services.newsletters.store.lists import LetterRepository, SubscriberRepository
 from services.newsletters.store.mails import MailRepository
@@ -54,6 +55,7 @@ __all__ = [
     "IssueRepository",
     "LetterRepository",
     "MailRepository",
+    "NetworkRepository",
     "NewslettersUnitOfWork",
     "SendRepository",
     "SubscriberRepository",
@@ -147,6 +149,7 @@ class NewslettersUnitOfWork(UnitOfWork):
     issues: IssueRepository
     agenda: AgendaRepository
     data: DataRepository
+    networks: NetworkRepository
 
     def _open(self) -> None:
         self.mails = MailRepository(self.session)
@@ -156,3 +159,4 @@ class NewslettersUnitOfWork(UnitOfWork):
         self.issues = IssueRepository(self.session)
         self.agenda = AgendaRepository(self.session)
         self.data = DataRepository(self.session)
+        self.networks = NetworkRepository(self.session)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.base import Theme
@@ -18,6 +18,8 @@ from services.newsletters.store.schema import (
     agenda_items,
     data_items,
     issues,
+    network_members,
+    person_addresses,
     subscribers,
     subscriptions,
 )
@@ -122,11 +124,17 @@ class IssueRepository:
         return [uuid.UUID(row.id) for row in rows]
 
     async def audience(
-        self, letter: str, departments: Iterable[str], communes: Iterable[str]
+        self,
+        letter: str,
+        departments: Iterable[str],
+        communes: Iterable[str],
+        networks: Iterable[str] = (),
     ) -> list[Recipient]:
         """The letter's active subscribers, narrowed to those living in one of ``departments``
-        (their department, or their commune's) or ``communes``; nothing given: all of them."""
+        (their department, or their commune's) or ``communes``, or whose address is that of a
+        person currently in one of ``networks`` (union); nothing given: all of them."""
         departments, communes = sorted(set(departments)), sorted(set(communes))
+        networks = sorted(set(networks))
         statement = (
             select(
                 subscribers.c.id,
@@ -142,13 +150,19 @@ class IssueRepository:
             )
             .order_by(subscribers.c.email_key)
         )
-        if departments or communes:
+        if departments or communes or networks:
+            in_networks = (
+                select(person_addresses.c.email_key)
+                .join(network_members, network_members.c.person_id == person_addresses.c.person_id)
+                .where(network_members.c.network_slug.in_(networks), network_members.c.member)
+            )
             statement = statement.where(
                 or_(
                     subscribers.c.department.in_(departments),
                     func.substr(subscribers.c.commune, 1, 2).in_(departments),
                     func.substr(subscribers.c.commune, 1, 3).in_(departments),
                     subscribers.c.commune.in_(communes),
+                    subscribers.c.email_key.in_(in_networks),
                 )
             )
         return [
@@ -282,3 +296,53 @@ class DataRepository:
             )
             for row in rows
         ]
+
+
+class NetworkRepository:
+    """Networks' members and people's addresses, projected from members' facts."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def set_network(
+        self, person_id: uuid.UUID, slug: str, *, member: bool, as_of: datetime
+    ) -> None:
+        """Record a join (``member``) or a leave, unless a later fact is already recorded."""
+        key = (network_members.c.person_id == str(person_id)) & (
+            network_members.c.network_slug == slug
+        )
+        found = (await self._session.execute(select(network_members.c.as_of).where(key))).first()
+        if found is None:
+            await self._session.execute(
+                insert(network_members).values(
+                    person_id=str(person_id), network_slug=slug, member=member, as_of=as_of
+                )
+            )
+        elif found.as_of <= as_of:
+            await self._session.execute(
+                update(network_members).where(key).values(member=member, as_of=as_of)
+            )
+
+    async def set_address(self, person_id: uuid.UUID, email_key: str, as_of: datetime) -> None:
+        """Record the person's address, unless a later one is already recorded."""
+        key = person_addresses.c.person_id == str(person_id)
+        found = (await self._session.execute(select(person_addresses.c.as_of).where(key))).first()
+        if found is None:
+            await self._session.execute(
+                insert(person_addresses).values(
+                    person_id=str(person_id), email_key=email_key, as_of=as_of
+                )
+            )
+        elif found.as_of <= as_of:
+            await self._session.execute(
+                update(person_addresses).where(key).values(email_key=email_key, as_of=as_of)
+            )
+
+    async def forget_person(self, person_id: uuid.UUID) -> None:
+        """Erasure: the person's address and network memberships go."""
+        await self._session.execute(
+            delete(network_members).where(network_members.c.person_id == str(person_id))
+        )
+        await self._session.execute(
+            delete(person_addresses).where(person_addresses.c.person_id == str(person_id))
+        )

@@ -243,3 +243,25 @@ data_items = Table(
     Column("published_at", UtcDateTime(), nullable=False, index=True),
 )
 """Projection of dataquartiers' indicator.published facts for the new-data blocks."""
+
+network_members = Table(
+    "network_members",
+    metadata,
+    Column("person_id", String(36), primary_key=True),
+    Column("network_slug", String(64), primary_key=True),
+    Column("member", Boolean, nullable=False),
+    Column("as_of", UtcDateTime(), nullable=False),
+)
+"""Who belongs to which thematic network, projected from members' joins and leaves (two
+subjects, so in any order: the latest fact wins); an issue's audience can narrow to networks."""
+
+person_addresses = Table(
+    "person_addresses",
+    metadata,
+    Column("person_id", String(36), primary_key=True),
+    Column("email_key", String(254), nullable=False),
+    Column("as_of", UtcDateTime(), nullable=False),
+    Index("ix_person_addresses_email_key", "email_key"),
+)
+"""Each person's current address (compared case-insensitively), from members' registrations and
+updates: how a network's members are matched to the letter's subscribers."""
