@@ -337,6 +337,23 @@ async def _issue_state(database_url: str, issue_id: uuid.UUID) -> tuple[str, str
         await engine.dispose()
 
 
+async def _deliveries(database_url: str, issue_id: uuid.UUID) -> dict[str, int]:
+    """The issue's deliveries by status."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                text(
+                    "SELECT d.status, count(*) AS n FROM issue_deliveries d"
+                    " JOIN sends s ON s.id = d.send_id WHERE s.issue_id = :id GROUP BY d.status"
+                ),
+                {"id": str(issue_id)},
+            )
+            return {str(row.status): int(row.n) for row in rows}
+    finally:
+        await engine.dispose()
+
+
 @dataclass
 class Run:
     event: EventV1
@@ -368,11 +385,18 @@ async def _registrations_under_chaos(platform: ScaledOut) -> Run:
                 lambda: len(list(platform.mail_dir.glob("*.eml"))) >= MAILS_BEFORE_CHAOS,
                 "the first mails",
             )
+            # The kill comes while the letter's replicas hold claimed batches when it can.
+            for _ in range(50):
+                progress = await _deliveries(platform.newsletters_db, issue_id)
+                if progress.get("sending"):
+                    break
+                await asyncio.sleep(0.1)
             _, send = await _issue_state(platform.newsletters_db, issue_id)
             platform.replicas["events-0"].kill()
             platform.replicas["newsletters-0"].kill()
             log.append("service replicas killed")
             log.append(f"letter's send {send} at the kill")
+            log.append(f"letter's deliveries at the kill: {progress}")
             await asyncio.sleep(0.5)
             leader = platform.cluster.leader() or platform.cluster.nodes[0].name
             platform.cluster.kill(leader)
