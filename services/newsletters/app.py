@@ -16,7 +16,7 @@ from services.newsletters.domain.sending import Renderer
 from services.newsletters.handlers import sending
 from services.newsletters.issue_mail import IssueRenderer, Limiters, SmtpPool, issue_composer
 from services.newsletters.mailer import Mailer, Send, SmtpSender, Templates
-from services.newsletters.metrics import measure_mails
+from services.newsletters.metrics import measure_mails, measure_sends
 from services.newsletters.settings import NewslettersSettings
 from services.newsletters.store import NewslettersUnitOfWork, contract_mapper, reliability
 from services.runtime.health import register_health
@@ -155,7 +155,7 @@ def build_app(
         base.bus,
         base.relay,
         workers=[mail_sender, subscribers_review, scheduled_issues, issue_sender, bounce_reader],
-        gauges=[lambda: measure_mails(base.engine)],
+        gauges=[lambda: measure_mails(base.engine), lambda: measure_sends(base.engine)],
     )
 
 

@@ -2,7 +2,9 @@
 processes of events and two of newsletters (``reso serve``, as the Kubernetes Deployments run
 them), a stream of registrations, and in the middle of it one NATS node and one replica of each
 service SIGKILLed. Every registration the system acknowledged is stored once, no seat is
-overbooked, and every registrant gets exactly one mail: nothing lost, nothing done twice.
+overbooked, and every registrant gets exactly one mail: nothing lost, nothing done twice. A
+letter's issue is sent to its subscribers through the same chaos: it ends sent, and every
+subscriber gets it once (one Message-ID each).
 
 PostgreSQL only: two replicas of a service share one database, which SQLite files cannot be
 (the ``postgres`` fixture skips, naming the missing prerequisite, where there is no PostgreSQL,
@@ -35,6 +37,9 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import text
 
 from contracts.events import CreateEventV1, EventV1, PublishEventV1, RegisterV1, RegistrationV1
+from contracts.newsletters import CreateIssueV1, EditorialBlock, IssueReplyV1, SendIssueNowV1
+from services.newsletters.domain.subscriptions import email_key
+from services.newsletters.store.schema import subscribers, subscriptions
 from services.runtime.db import create_engine
 from services.runtime.mailsink import MailSink
 from services.runtime.migrations import upgrade_sync
@@ -51,6 +56,10 @@ PEOPLE = 300  # a hundred beyond the seats: they wait
 SPREAD_SECONDS = 8.0  # the registrations arrive over this long
 MAILS_BEFORE_CHAOS = 30  # the chaos starts once this many mails were sent
 DOWN_SECONDS = 3.0  # how long the killed node and replicas stay down
+LETTER = "la-minute-pop"  # created by the newsletters migrations
+SUBSCRIBERS = 200  # active subscribers of the letter, who get the issue sent during the chaos
+LETTER_BATCH = 10  # deliveries a replica claims at once (RESO_NEWSLETTERS_SEND_BATCH_SIZE)
+LETTER_SUBJECT = "La Minute Pop : à la une"
 
 FAST = {
     "RESO_NATS_RETRY_BASE_SECONDS": "0.2",
@@ -64,6 +73,11 @@ FAST = {
     # A mail the killed newsletters replica had claimed goes to the other one after this.
     "RESO_NEWSLETTERS_SMTP_TIMEOUT_SECONDS": "5",
     "RESO_NEWSLETTERS_SEND_LEASE_SECONDS": "10",
+    # The letter goes slowly enough (5 a second per replica, 200 subscribers) to be under way
+    # when the replica is killed; the batch it had claimed goes to the other one after 6 s.
+    "RESO_NEWSLETTERS_SEND_RATE_PER_SECOND": "5",
+    "RESO_NEWSLETTERS_SEND_BATCH_SIZE": str(LETTER_BATCH),
+    "RESO_NEWSLETTERS_ISSUE_LEASE_SECONDS": "6",
 }
 
 
@@ -128,6 +142,7 @@ class ScaledOut:
     cluster: NatsCluster
     replicas: dict[str, Replica]
     events_db: str
+    newsletters_db: str
     mail_dir: Path
     logs: Path
 
@@ -181,7 +196,12 @@ def scaled_out(postgres: Any, mail_sink: MailSink, tmp_path: Path) -> Iterator[S
         for replica in replicas.values():
             _wait(replica.ready, f"{replica.name} ready")
         yield ScaledOut(
-            cluster, replicas, base["RESO_EVENTS_DATABASE_URL"], mail_sink.directory, logs
+            cluster,
+            replicas,
+            base["RESO_EVENTS_DATABASE_URL"],
+            base["RESO_NEWSLETTERS_DATABASE_URL"],
+            mail_sink.directory,
+            logs,
         )
     finally:
         for replica in replicas.values():
@@ -245,9 +265,99 @@ async def _published_event(rpc: RpcClient) -> EventV1:
     return await rpc.call(PublishEventV1(event_id=event.event_id, by=STAFF), EventV1)
 
 
+def _subscriber(index: int) -> str:
+    return f"lecteur{index}@scale-out.example.org"
+
+
+async def _subscribe(database_url: str) -> None:
+    """The letter's active subscribers, written as an import leaves them (active, no mail)."""
+    engine = create_engine(database_url)
+    now = datetime.now(UTC)
+    try:
+        async with engine.begin() as connection:
+            for index in range(SUBSCRIBERS):
+                subscriber_id = str(uuid.uuid4())
+                email = _subscriber(index)
+                await connection.execute(
+                    subscribers.insert().values(
+                        id=subscriber_id,
+                        email=email,
+                        email_key=email_key(email),
+                        first_name=f"Lecteur{index}",
+                        last_name="Martin",
+                        created_at=now,
+                        last_activity_at=now,
+                    )
+                )
+                await connection.execute(
+                    subscriptions.insert().values(
+                        id=str(uuid.uuid4()),
+                        subscriber_id=subscriber_id,
+                        letter=LETTER,
+                        status="active",
+                        requested_at=now,
+                        confirmed_at=now,
+                    )
+                )
+    finally:
+        await engine.dispose()
+
+
+async def _send_an_issue(rpc: RpcClient) -> uuid.UUID:
+    reply = await rpc.call(
+        CreateIssueV1(
+            letter=LETTER,
+            subject_line=LETTER_SUBJECT,
+            blocks=(EditorialBlock(title="Édito", markdown="Les nouvelles du réseau."),),
+            by=STAFF,
+        ),
+        IssueReplyV1,
+    )
+    await rpc.call(SendIssueNowV1(issue_id=reply.issue.id, by=STAFF), IssueReplyV1)
+    return reply.issue.id
+
+
+async def _issue_state(database_url: str, issue_id: uuid.UUID) -> tuple[str, str | None]:
+    """The issue's status and its send's (None before the engine started it)."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            issue = (
+                await connection.execute(
+                    text("SELECT status FROM issues WHERE id = :id"), {"id": str(issue_id)}
+                )
+            ).scalar_one()
+            send = (
+                await connection.execute(
+                    text("SELECT status FROM sends WHERE issue_id = :id"), {"id": str(issue_id)}
+                )
+            ).scalar_one_or_none()
+            return str(issue), None if send is None else str(send)
+    finally:
+        await engine.dispose()
+
+
+async def _deliveries(database_url: str, issue_id: uuid.UUID) -> dict[str, int]:
+    """The issue's deliveries by status."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                text(
+                    "SELECT d.status, count(*) AS n FROM issue_deliveries d"
+                    " JOIN sends s ON s.id = d.send_id WHERE s.issue_id = :id GROUP BY d.status"
+                ),
+                {"id": str(issue_id)},
+            )
+            return {str(row.status): int(row.n) for row in rows}
+    finally:
+        await engine.dispose()
+
+
 @dataclass
 class Run:
     event: EventV1
+    issue_id: uuid.UUID
     outcomes: list[Outcome]
     log: list[str]  # what happened, in order: requests sent, kills, restarts
 
@@ -255,14 +365,17 @@ class Run:
 async def _registrations_under_chaos(platform: ScaledOut) -> Run:
     broker = NatsBroker(platform.cluster.urls, max_reconnect_attempts=-1, reconnect_time_wait=1)
     await broker.connect()
+    log: list[str] = []
     try:
         rpc = RpcClient(broker, timeout=5)
         event = await _published_event(rpc)
+        await _subscribe(platform.newsletters_db)
+        issue_id = await _send_an_issue(rpc)
+        log.append("letter sent")
         outcomes = [Outcome(f"personne{i}@scale-out.example.org") for i in range(PEOPLE)]
         loop = asyncio.get_running_loop()
         started = loop.time()
         tasks = []
-        log: list[str] = []
 
         async def chaos_monkey() -> None:
             # Once mails flow (both senders busy), one replica of each service goes, then the
@@ -272,9 +385,18 @@ async def _registrations_under_chaos(platform: ScaledOut) -> Run:
                 lambda: len(list(platform.mail_dir.glob("*.eml"))) >= MAILS_BEFORE_CHAOS,
                 "the first mails",
             )
+            # The kill comes while the letter's replicas hold claimed batches when it can.
+            for _ in range(50):
+                progress = await _deliveries(platform.newsletters_db, issue_id)
+                if progress.get("sending"):
+                    break
+                await asyncio.sleep(0.1)
+            _, send = await _issue_state(platform.newsletters_db, issue_id)
             platform.replicas["events-0"].kill()
             platform.replicas["newsletters-0"].kill()
             log.append("service replicas killed")
+            log.append(f"letter's send {send} at the kill")
+            log.append(f"letter's deliveries at the kill: {progress}")
             await asyncio.sleep(0.5)
             leader = platform.cluster.leader() or platform.cluster.nodes[0].name
             platform.cluster.kill(leader)
@@ -296,7 +418,7 @@ async def _registrations_under_chaos(platform: ScaledOut) -> Run:
             )
         await asyncio.gather(*tasks)
         await monkey
-        return Run(event, outcomes, log)
+        return Run(event, issue_id, outcomes, log)
     finally:
         await broker.stop()
 
@@ -372,6 +494,7 @@ class TestScaleOut:
         # The chaos came while registrations were arriving.
         assert run.log.index("service replicas killed") > run.log.index("registration 0 sent")
         assert run.log.index("nats node killed") < run.log.index(f"registration {PEOPLE - 1} sent")
+        assert "letter's send sending at the kill" in run.log
 
         # Every person got an answer in the end (retries included), and the chaos did happen.
         assert all(o.registration_id for o in outcomes), [
@@ -406,7 +529,8 @@ class TestScaleOut:
             timeout=60,
         )
         time.sleep(3)  # room for a duplicate to show
-        mails = _mails(scaled_out.mail_dir)
+        every_mail = _mails(scaled_out.mail_dir)
+        mails = [mail for mail in every_mail if mail[0] in wanted]
         per_person = Counter(to for to, _ in {(to, message_id) for to, message_id, _ in mails})
         assert {to: n for to, n in per_person.items() if n != 1} == {}
         # SMTP is at-least-once: the one mail the killed sender may have had between the server's
@@ -420,3 +544,24 @@ class TestScaleOut:
         kinds = {(status_of[to], subject) for to, subject in subjects.items()}
         # One subject per kind of mail, a different one for each: each got their own kind.
         assert len(kinds) == 2 and len({status for status, _ in kinds}) == 2
+
+        # The letter sent through the chaos: the issue ends sent, its send done.
+        _wait(
+            lambda: (
+                asyncio.run(_issue_state(scaled_out.newsletters_db, run.issue_id))
+                == ("sent", "done")
+            ),
+            "the letter's send done",
+            timeout=60,
+        )
+        readers = {_subscriber(index) for index in range(SUBSCRIBERS)}
+        letters = [mail for mail in _mails(scaled_out.mail_dir) if mail[0] in readers]
+        assert {subject for _, _, subject in letters} == {LETTER_SUBJECT}
+        # Every subscriber got the issue, as one message (one Message-ID per delivery).
+        per_reader = Counter(to for to, _ in {(to, message_id) for to, message_id, _ in letters})
+        assert per_reader == dict.fromkeys(readers, 1)
+        # The batch the killed replica had claimed and not settled is sent again once its lease
+        # runs out, with the same Message-IDs (receivers keep one copy): at most one batch.
+        letter_copies = len(letters) - len({message_id for _, message_id, _ in letters})
+        print(f"{letter_copies} letter message(s) sent again with the same Message-ID")
+        assert letter_copies <= LETTER_BATCH

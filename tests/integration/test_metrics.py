@@ -11,13 +11,17 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from contracts.base import HealthCheckV1, HealthReplyV1
 from contracts.members import MemberRegisteredV1, RegisterPersonV1
+from contracts.newsletters import IssueStatus
+from contracts.newsletters.sending import SendProgressV1, StartSendV1
 from services.members import handlers as members_handlers
 from services.members.app import build_app as build_members
 from services.newsletters.app import build_app as build_newsletters
+from services.newsletters.domain.sending import Recipient
 from services.runtime.bus import Bus
 from services.runtime.rpc import RpcClient
 from tests.support.factories import unique_email
 from tests.support.infra import free_port
+from tests.support.sending import an_issue, newsletters_db, recipients
 from tests.support.services import (
     CENTRE,
     gateway,
@@ -181,6 +185,49 @@ class TestMailSenderMetrics:
 
             samples = await wait_until(due)
         assert value(samples, "reso_newsletters_oldest_due_seconds") >= 0
+
+
+class TestSendProgressMetrics:
+    async def test_a_letter_being_sent_shows_its_deliveries_by_status(
+        self, database, nats_server
+    ) -> None:
+        # Nothing listens on the SMTP port: the letter's 12 deliveries stay to send.
+        people = recipients(12)
+
+        async def audience(work: object, command: object) -> list[Recipient]:
+            return people
+
+        url = database("newsletters")
+        settings = newsletters_settings(url, nats_server.url, free_port())
+        settings.http_port = 0
+        app = build_newsletters(settings, audience=audience)
+        async with running(app):
+            assert app.probes is not None
+            port = app.probes.port
+            async with newsletters_db(url) as uow, uow() as work:
+                issue = await an_issue(work, status=IssueStatus.DRAFT)
+                await work.commit()
+            bus = Bus("probe", nats_settings(nats_server.url))
+            await bus.broker.connect()
+            try:
+                started = await RpcClient(bus.broker, timeout=5).call(
+                    StartSendV1(issue_id=issue.id, letter="la-minute-pop", by="equipe@crpv.fr"),
+                    SendProgressV1,
+                )
+            finally:
+                await bus.broker.stop()
+            send = {"send": str(started.send_id), "letter": "la-minute-pop"}
+            samples = await scrape(port)
+        to_send = sum(
+            value(samples, "reso_newsletters_send_deliveries", **send, status=status)
+            for status in ("pending", "sending")
+        )
+        assert to_send == 12
+        assert value(samples, "reso_newsletters_send_deliveries", **send, status="sent") == 0
+        assert (
+            "reso_newsletters_send_deliveries",
+            frozenset({**send, "status": "failed"}.items()),
+        ) in samples
 
 
 class TestGatewayMetrics:
