@@ -94,6 +94,10 @@ def test_no_operation_answers_a_server_error_or_breaks_its_schema(
             f"Authorization: Bearer {token}",
             "--warnings",
             "off",
+            # the mail server's bounce webhook takes message/rfc822 (a DSN), which schemathesis
+            # cannot generate; tests/integration/test_issue_sending.py posts real DSNs to it
+            "--exclude-path",
+            "/api/v1/newsletters/bounces",
         ],
         capture_output=True,
         text=True,
