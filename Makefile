@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit integration e2e browser browser-deps bench docs install clean k8s
+.PHONY: run test lint typecheck unit integration e2e browser browser-deps bench docs install clean k8s image-check
 
 # Browser tests: Debian's chromium driven by Playwright (no browser download), axe-core from npm.
 CHROMIUM ?= /usr/bin/chromium
@@ -60,6 +60,11 @@ e2e: $(STAMP)
 ## dev extras; also part of `make test`, in tests/unit/test_deploy.py).
 k8s: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit/test_deploy.py
+
+## Build deploy/Dockerfile with buildah (no Docker daemon or registry needed: a debootstrap'd
+## stand-in for the python base image), then migrate PostgreSQL and serve members from the image.
+image-check: $(STAMP)
+	sh deploy/check-image.sh
 
 ## Benchmarks: print `name: value unit (baseline value, ratio r)` lines.
 bench: $(STAMP) var/postfix/usr/sbin/smtp-sink
