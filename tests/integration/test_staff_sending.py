@@ -338,7 +338,7 @@ class TestSendingFromTheBackOffice:
         page_url = f"/equipe/numeros/{issue['id']}/envoi"
         assert paused.status_code == resumed.status_code == cancelled.status_code == 303
         assert paused.headers["location"] == page_url
-        assert "État de l'envoi : en pause (mis en pause par " in text(paused_page)
+        assert "État de l'envoi : en pause" in text(paused_page)
         assert "Reprendre l'envoi" in _visible(paused_page.text)
         assert "Mettre l'envoi en pause" not in _visible(paused_page.text)
         assert "État de l'envoi : en cours." in text(resumed_page)

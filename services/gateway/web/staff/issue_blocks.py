@@ -171,6 +171,8 @@ def to_blocks(drafts: list[Draft], problems: Problems) -> tuple[Any, ...]:
             blocks.append(_BLOCK.validate_python(data))
         except ValidationError as error:
             for found in error.errors():
+                if found["type"] == "too_short" and found["loc"][1:] == ("items",):
+                    continue  # an item refused leaves none behind: its own error tells why
                 field_id, label = _where(index, draft, list(found["loc"]))
                 problems.add(field_id, label, french_message(dict(found)))
     return tuple(blocks)
