@@ -40,6 +40,10 @@ FAST = {
     "RESO_NATS_RETRY_MAX_SECONDS": "2",
     "RESO_MEMBERS_OUTBOX_POLL_SECONDS": "0.2",
     "RESO_NEWSLETTERS_SEND_POLL_SECONDS": "0.2",
+    # letters go out slowly, one message a batch, so a send's progress can be seen moving
+    # (tests/browser/test_staff_sending.py)
+    "RESO_NEWSLETTERS_SEND_RATE_PER_SECOND": "3",
+    "RESO_NEWSLETTERS_SEND_BATCH_SIZE": "1",
     # every browser test posts from 127.0.0.1: rate limits would refuse the later ones (they
     # are proven in tests/integration/test_site_security.py)
     "RESO_GATEWAY_RATE_LIMIT_PER_IP": "",

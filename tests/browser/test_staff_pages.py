@@ -34,6 +34,8 @@ STAFF_PAGES = {
     "/equipe/lettres/{letter}/nouveau",
     "/equipe/numeros/{issue_id}",
     "/equipe/numeros/{issue_id}/apercu.html",  # the mail itself, as mail clients get it
+    "/equipe/numeros/{issue_id}/envoi",  # scanned in test_staff_sending.py
+    "/equipe/envois/{send_id}/progression",  # JSON for the send page's script, not a page
 }
 """Staff routes test_accessibility.py leaves to this file (they need a staff session)."""
 

@@ -179,6 +179,15 @@ def test_the_census_sees_staff_and_personal_space_routes() -> None:
 
     assert census["GET /api/v1/people"].roles == {Role.ADMIN, Role.STAFF}
     assert census["GET /api/v1/me"].person
+    for staff_only in (
+        "POST /equipe/numeros/{issue_id}/envoi",
+        "GET /equipe/numeros/{issue_id}/envoi",
+        "GET /equipe/envois/{send_id}/progression",
+        "POST /equipe/envois/{send_id}/pause",
+        "POST /equipe/envois/{send_id}/reprise",
+        "POST /equipe/envois/{send_id}/annulation",
+    ):
+        assert census[staff_only].roles == {Role.ADMIN, Role.STAFF}, staff_only
     assert len([e for e in census.values() if e.roles]) > 50
 
 

@@ -201,17 +201,24 @@ class TestStaffLetterPages:
             letters = await client.get("/equipe/lettres")
             invalid = await client.post(
                 "/equipe/lettres/la-minute-pop/nouveau",
-                data={"subject": "Décembre", "pub_title_0": "Sans adresse"},
+                data={
+                    "subject": "Décembre",
+                    "b0_type": "publications",
+                    "b0_p0_title": "Sans adresse",
+                },
             )
             created = await client.post(
                 "/equipe/lettres/la-minute-pop/nouveau",
                 data={
                     "subject": "Le numéro de décembre",
-                    "editorial_title": "Édito",
-                    "editorial": "Bonne **lecture** à toutes et à tous.",
-                    "events": "oui",
-                    "pub_title_0": "Grand Angle n° 12",
-                    "pub_url_0": "https://crpv.example.org/grand-angle/12",
+                    "b0_type": "editorial",
+                    "b0_title": "Édito",
+                    "b0_markdown": "Bonne **lecture** à toutes et à tous.",
+                    "b1_type": "events",
+                    "b1_include": "oui",
+                    "b2_type": "publications",
+                    "b2_p0_title": "Grand Angle n° 12",
+                    "b2_p0_url": "https://crpv.example.org/grand-angle/12",
                 },
             )
             issue_url = created.headers["location"]

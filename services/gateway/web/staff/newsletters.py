@@ -1,6 +1,8 @@
 """Back-office pages for letters: the letters and their issues, composing an issue from blocks
-(editorial Markdown, coming events, new data, publications), its preview, a test send,
-scheduling and cancelling. The issue's status is shown (no send-progress RPC exists yet).
+(editorial Markdown, coming events, new data, publications: every block of the issue, added,
+removed and moved without JavaScript, see ``issue_blocks``), its preview, a test send,
+scheduling, cancelling, sending it now, and the progress of its send with staff's controls
+(pause, resume, cancel) in ``sending``.
 
 The preview is shown as its text part in the page, with a link to the HTML part: an iframe is
 refused by the site's ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``."""
@@ -14,14 +16,11 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import TypeAdapter, ValidationError
-from starlette.datastructures import FormData
+from pydantic import ValidationError
 
 from contracts.newsletters import (
-    Block,
     CancelIssueV1,
     CreateIssueV1,
-    EditorialBlock,
     GetIssueV1,
     IssuePreviewV1,
     IssueReplyV1,
@@ -37,13 +36,15 @@ from contracts.newsletters import (
     UpdateIssueV1,
 )
 from services.gateway.api import Rpc
-from services.gateway.errors import field_errors
+from services.gateway.errors import field_errors, french_message
+from services.gateway.store import StaffMember
 from services.gateway.web.pages import _page
+from services.gateway.web.staff import issue_blocks
 from services.gateway.web.staff.common import StaffPage, router
+from services.gateway.web.staff.issue_blocks import Draft, Problems
 from services.runtime.rpc import RpcError
 
 PARIS = ZoneInfo("Europe/Paris")
-PUBLICATION_ROWS = 3
 STATUSES = {
     "draft": "brouillon",
     "scheduled": "programmé",
@@ -51,63 +52,16 @@ STATUSES = {
     "sent": "envoyé",
     "cancelled": "annulé",
 }
-_BLOCKS = TypeAdapter(tuple[Block, ...])
+ADDED = {
+    "editorial": "un éditorial",
+    "events": "les prochains rendez-vous",
+    "data": "les nouvelles données",
+    "publications": "des publications",
+}
 
 
 def when(value: datetime | None) -> str:
     return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M") if value else "—"
-
-
-def _blocks(form: FormData) -> tuple[Any, ...]:
-    """The blocks the compose form describes, in the order the mail shows them."""
-    blocks: list[dict[str, Any]] = []
-    markdown = str(form.get("editorial", "")).strip()
-    if markdown:
-        title = str(form.get("editorial_title", "")).strip()
-        blocks.append({"type": "editorial", "title": title, "markdown": markdown})
-    if form.get("events") == "oui":
-        blocks.append({"type": "events", "limit": str(form.get("events_limit", "5")) or "5"})
-    if form.get("data") == "oui":
-        blocks.append({"type": "data", "limit": str(form.get("data_limit", "5")) or "5"})
-    items = []
-    for row in range(PUBLICATION_ROWS):
-        item = {
-            name: str(form.get(f"pub_{name}_{row}", "")).strip()
-            for name in ("title", "url", "summary")
-        }
-        if item["title"] or item["url"]:
-            items.append(item)
-    if items:
-        blocks.append({"type": "publications", "items": items})
-    return _BLOCKS.validate_python(blocks)
-
-
-def _values(issue: IssueV1 | None) -> dict[str, Any]:
-    values: dict[str, Any] = {"events": False, "data": False, "publications": []}
-    if issue is None:
-        return values
-    values.update(subject=issue.subject, preheader=issue.preheader)
-    for block in issue.blocks:
-        if isinstance(block, EditorialBlock) and "editorial" not in values:
-            values.update(editorial=block.markdown, editorial_title=block.title)
-        elif block.type == "events":
-            values.update(events=True, events_limit=block.limit)
-        elif block.type == "data":
-            values.update(data=True, data_limit=block.limit)
-        elif block.type == "publications":
-            values["publications"] = [item.model_dump(mode="json") for item in block.items]
-    return values
-
-
-def _submitted(form: FormData) -> dict[str, Any]:
-    values: dict[str, Any] = {name: str(value) for name, value in form.items()}
-    values["events"] = form.get("events") == "oui"
-    values["data"] = form.get("data") == "oui"
-    values["publications"] = [
-        {name: values.get(f"pub_{name}_{row}", "") for name in ("title", "url", "summary")}
-        for row in range(PUBLICATION_ROWS)
-    ]
-    return values
 
 
 def _errors(error: ValidationError | RpcError) -> list[str]:
@@ -127,7 +81,8 @@ def _compose(
     letter: str,
     issue: IssueV1 | None,
     values: dict[str, Any],
-    errors: list[str] | None = None,
+    drafts: list[Draft],
+    problems: Problems | None = None,
     notice: str = "",
     preview: IssuePreviewV1 | None = None,
     status: int = 200,
@@ -141,10 +96,13 @@ def _compose(
         letter=letter,
         issue=issue,
         values=values,
-        errors=errors or [],
+        drafts=drafts,
+        problems=problems or Problems(),
         notice=notice,
         preview=preview,
-        rows=range(PUBLICATION_ROWS),
+        kinds=issue_blocks.KINDS,
+        added=ADDED,
+        max_blocks=issue_blocks.MAX_BLOCKS,
         statuses=STATUSES,
         when=when,
     )
@@ -164,39 +122,80 @@ async def letters(request: Request, rpc: Rpc, _staff: StaffPage) -> Response:
         letters=found.letters,
         issues=issues,
         statuses=STATUSES,
+        live=("sending", "sent"),
         when=when,
     )
 
 
 @router.get("/equipe/lettres/{letter}/nouveau", response_class=HTMLResponse)
 async def new_issue(request: Request, letter: str, _staff: StaffPage) -> Response:
-    return _compose(request, letter=letter, issue=None, values=_values(None))
+    return _compose(request, letter=letter, issue=None, values={}, drafts=issue_blocks.new_issue())
+
+
+async def _submit(
+    request: Request, rpc: Rpc, staff: StaffMember, *, letter: str, issue: IssueV1 | None
+) -> Response:
+    """The compose form sent: a block added (the form again, nothing saved), or the issue
+    created or changed (then its page), or the form again with what is wrong."""
+    form = await request.form()
+    values = {name: str(form.get(name, "")).strip() for name in ("subject", "preheader")}
+    drafts = issue_blocks.from_form(form)
+    page: dict[str, Any] = {"letter": letter, "issue": issue, "values": values, "drafts": drafts}
+    kind = str(form.get("ajouter", ""))
+    if kind in issue_blocks.KINDS:
+        if len(drafts) >= issue_blocks.MAX_BLOCKS:
+            notice = f"Un numéro compte {issue_blocks.MAX_BLOCKS} blocs au plus."
+        else:
+            drafts.append(issue_blocks.empty(kind))
+            notice = (
+                f"Bloc {len(drafts)} ajouté : {ADDED[kind]}. Rien n'est enregistré avant "
+                "« Enregistrer le numéro »."
+            )
+        return _compose(request, **page, notice=notice)
+    problems = Problems()
+    blocks = issue_blocks.to_blocks(drafts, problems)
+    saved = None
+    try:
+        command: CreateIssueV1 | UpdateIssueV1
+        if issue is None:
+            command = CreateIssueV1(
+                letter=letter,
+                subject_line=values["subject"],
+                preheader=values["preheader"],
+                blocks=blocks,
+                by=staff.email,
+            )
+        else:
+            command = UpdateIssueV1(
+                issue_id=issue.id,
+                subject_line=values["subject"],
+                preheader=values["preheader"],
+                blocks=blocks,
+                by=staff.email,
+            )
+        if not problems:
+            saved = (await rpc.call(command, IssueReplyV1)).issue
+    except ValidationError as error:
+        for found in error.errors():
+            name = str(found["loc"][0]) if found["loc"] else ""
+            field_id, label = {
+                "subject_line": ("subject", "Objet du message"),
+                "preheader": ("preheader", "Texte d'aperçu"),
+            }.get(name, ("", "Blocs"))
+            problems.add(field_id, label, french_message(dict(found)))
+    except RpcError as error:
+        if error.error.code not in ("invalid", "conflict"):
+            raise
+        for message in _errors(error):
+            problems.add("", "Numéro", message)
+    if saved is None:
+        return _compose(request, **page, problems=problems, status=422)
+    return RedirectResponse(f"/equipe/numeros/{saved.id}", status_code=303)
 
 
 @router.post("/equipe/lettres/{letter}/nouveau", response_class=HTMLResponse)
 async def create_issue(request: Request, letter: str, rpc: Rpc, staff: StaffPage) -> Response:
-    form = await request.form()
-    try:
-        command = CreateIssueV1(
-            letter=letter,
-            subject_line=str(form.get("subject", "")).strip(),
-            preheader=str(form.get("preheader", "")).strip(),
-            blocks=_blocks(form),
-            by=staff.email,
-        )
-        created = await rpc.call(command, IssueReplyV1)
-    except (ValidationError, RpcError) as error:
-        if isinstance(error, RpcError) and error.error.code not in ("invalid", "conflict"):
-            raise
-        return _compose(
-            request,
-            letter=letter,
-            issue=None,
-            values=_submitted(form),
-            errors=_errors(error),
-            status=422,
-        )
-    return RedirectResponse(f"/equipe/numeros/{created.issue.id}", status_code=303)
+    return await _submit(request, rpc, staff, letter=letter, issue=None)
 
 
 async def _issue(rpc: Rpc, issue_id: uuid.UUID) -> IssueV1:
@@ -209,13 +208,17 @@ async def _show(
     preview = None
     if issue.blocks:
         preview = await rpc.call(PreviewIssueV1(issue_id=issue.id), IssuePreviewV1)
+    problems = Problems()
+    for message in errors or []:
+        problems.add("", "", message)
     return _compose(
         request,
         letter=issue.letter,
         issue=issue,
-        values=_values(issue),
+        values={"subject": issue.subject, "preheader": issue.preheader},
+        drafts=issue_blocks.from_issue(issue.blocks),
         notice=notice,
-        errors=errors,
+        problems=problems,
         preview=preview,
         status=422 if errors else 200,
     )
@@ -233,28 +236,7 @@ async def update_issue(
     request: Request, issue_id: uuid.UUID, rpc: Rpc, staff: StaffPage
 ) -> Response:
     issue = await _issue(rpc, issue_id)
-    form = await request.form()
-    try:
-        command = UpdateIssueV1(
-            issue_id=issue_id,
-            subject_line=str(form.get("subject", "")).strip(),
-            preheader=str(form.get("preheader", "")).strip(),
-            blocks=_blocks(form),
-            by=staff.email,
-        )
-        await rpc.call(command, IssueReplyV1)
-    except (ValidationError, RpcError) as error:
-        if isinstance(error, RpcError) and error.error.code not in ("invalid", "conflict"):
-            raise
-        return _compose(
-            request,
-            letter=issue.letter,
-            issue=issue,
-            values=_submitted(form),
-            errors=_errors(error),
-            status=422,
-        )
-    return RedirectResponse(f"/equipe/numeros/{issue_id}", status_code=303)
+    return await _submit(request, rpc, staff, letter=issue.letter, issue=issue)
 
 
 @router.get("/equipe/numeros/{issue_id}/apercu.html", response_class=HTMLResponse)
