@@ -75,7 +75,7 @@ VINTAGES_BACK = 15
 """Years offered below the current one, besides the catalogue's vintages."""
 
 
-async def _data_team(
+async def data_team_page(
     member: Annotated[StaffMember, Depends(require_staff_page(Role.DATA))],
 ) -> StaffMember:
     if member.partner:
@@ -87,7 +87,7 @@ async def _data_team(
     return member
 
 
-DataTeamPage = Annotated[StaffMember, Depends(_data_team)]
+DataTeamPage = Annotated[StaffMember, Depends(data_team_page)]
 """A page parameter of this type lets through only the centre's data team (role ``data``, no
 partner), by the ``reso_staff`` session cookie or a bearer token."""
 
