@@ -11,6 +11,7 @@ import re
 import httpx
 import pytest
 
+from reference import territories
 from services.dataquartiers.app import build_app
 from services.dataquartiers.settings import DataquartiersSettings
 from services.gateway.security import CSRF_COOKIE, CsrfTokens
@@ -45,6 +46,18 @@ PARTNER_FILE = (
 ).encode("windows-1252")
 FORM = {"name": "Filosofi 2021, Nantes", "provenance": "Fichier du partenaire", "access": "open"}
 UPLOAD = "/equipe/donnees/nouveau"
+LIMIT = 200_000
+"""The gateway's upload limit in these tests (bytes)."""
+
+
+def social_housing(vintages: int) -> bytes:
+    """Social housing units of every commune of the reference (2,430), ``vintages`` years: about
+    80 kB a year, more than the 64 KiB the CSRF check reads of a multipart body."""
+    communes = sorted(territories().communes)
+    lines = ["codgeo;indicateur;millesime;valeur"]
+    for year in range(2020 - vintages + 1, 2021):
+        lines += [f"{code};logements_sociaux;{year};{i % 997}" for i, code in enumerate(communes)]
+    return ("\n".join(lines) + "\n").encode()
 
 
 @pytest.fixture
@@ -62,7 +75,7 @@ async def dataquartiers(database, nats_server):
 
 @pytest.fixture
 async def client(database, nats_server, dataquartiers):
-    async with gateway(database("gateway"), nats_server.url, upload_max_bytes=2_000) as client:
+    async with gateway(database("gateway"), nats_server.url, upload_max_bytes=LIMIT) as client:
         yield client
 
 
@@ -158,6 +171,18 @@ class TestUploadReportPreviewPublish:
         shown = {v["territory"]: v["shown"] for v in values.json()["values"]}
         assert shown["qpv:QN04407I"] == "s" and shown["qpv:QN04406M"] == 2100.0
 
+    async def test_a_file_larger_than_what_the_csrf_check_reads_streams_through_whole(
+        self, client, nats_server
+    ):
+        await sign_in(client, Role.DATA)
+        data = social_housing(1)
+        sent = await send(client, data, filename="rpls.csv")
+
+        assert len(data) > 64 * 1024
+        assert sent.status_code == 200, text(sent)
+        assert "2 430 lignes lues, 2 430 valeurs valides, 0 erreur" in text(sent)
+        assert await stored_files(nats_server.url) == []
+
     async def test_a_dry_run_reports_and_keeps_nothing(self, client):
         await sign_in(client, Role.DATA)
         checked = await send(client, PARTNER_FILE, dry_run="oui")
@@ -174,7 +199,8 @@ class TestBadFiles:
         self, client, nats_server
     ):
         await sign_in(client, Role.DATA)
-        too_large = await send(client, b"codgeo;valeur\n" + b"44109;1\n" * 400)
+        too_large = await send(client, social_housing(3))  # found while it streams
+        declared_too_large = await send(client, social_housing(9))  # by its length, at once
         workbook = await send(client, b"PK\x03\x04...", filename="filosofi.xlsx")
         picture = await send(client, b"\x89PNG", filename="carte.png", content_type="image/png")
         empty = await send(client, b"")
@@ -183,10 +209,11 @@ class TestBadFiles:
         bad_vintage = await send(client, PARTNER_FILE, vintage="21")
         listed = await client.get("/equipe/donnees")
 
-        assert too_large.status_code == 413
-        assert field_error(too_large, "file") == (
-            "Le fichier dépasse la taille maximale acceptée (0,0 Mo)."
-        )
+        for answer in (too_large, declared_too_large):
+            assert answer.status_code == 413
+            assert field_error(answer, "file") == (
+                "Le fichier dépasse la taille maximale acceptée (0,2 Mo)."
+            )
         assert workbook.status_code == 422
         assert "enregistrez-le au format CSV" in field_error(workbook, "file")
         assert picture.status_code == 422
