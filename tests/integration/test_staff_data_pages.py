@@ -194,6 +194,42 @@ class TestUploadReportPreviewPublish:
         assert "Aucun jeu de données pour l'instant." in text(listed)
 
 
+class TestPreviewApi:
+    async def test_the_preview_names_each_hidden_cell_and_why_never_its_value(self, client):
+        store: StaffStore = client.app.state.staff  # type: ignore[attr-defined]
+        team = {"Authorization": f"Bearer {await store.add(unique_email('data'), Role.DATA)}"}
+        uploaded = await client.post(
+            "/api/v1/data/datasets",
+            params={"name": "Aperçu"},
+            content=PARTNER_FILE,
+            headers={**team, "content-type": "text/csv"},
+        )
+        dataset_id = uploaded.json()["dataset_id"]
+        dataset = await client.get(f"/api/v1/data/datasets/{dataset_id}", headers=team)
+        preview = await client.get(f"/api/v1/data/datasets/{dataset_id}/preview", headers=team)
+
+        assert dataset.json()["blocked"] == ""
+        tables = {(t["indicator"], t["vintage"]): t for t in preview.json()["tables"]}
+        households = tables[("menages_fiscaux", 2021)]
+        assert households["label"] == "Nombre de ménages fiscaux"
+        assert households["hidden_cells"] == [
+            {
+                "territory": "qpv:QN04407I",
+                "name": "Le Breil",
+                "primary": True,
+                "reason": "secret statistique (primaire) : moins de 11 ménages",
+            },
+            {
+                "territory": "qpv:QN04410I",
+                "name": households["hidden_cells"][1]["name"],
+                "primary": False,
+                "reason": "secret statistique (secondaire) : empêche de recalculer le QPV QN04407I",
+            },
+        ]
+        assert households["hidden_not_listed"] == 0
+        assert "150000" not in preview.text and "8.0" not in preview.text
+
+
 class TestBadFiles:
     async def test_each_bad_file_is_refused_on_its_field_and_nothing_is_kept(
         self, client, nats_server
