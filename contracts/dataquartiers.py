@@ -184,6 +184,10 @@ class DatasetV1(Reply):
     grants: tuple[GrantV1, ...] = Field(
         default=(), description="Partners a restricted dataset is shared with."
     )
+    blocked: str = Field(
+        default="",
+        description="Why it cannot be published now (French); empty when it can.",
+    )
 
 
 class ShareDatasetV1(Command):
@@ -288,7 +292,7 @@ class DatasetReadsV1(Reply):
 
 class PreviewDatasetV1(Query):
     """Ask what statistical secrecy would hide if a draft were published now (``data`` staff):
-    per table, how many cells and why; never a value."""
+    per table, how many cells and why, and which cells (territory and reason); never a value."""
 
     subject: ClassVar[str] = "rpc.dataquartiers.dataset.preview.v1"
 
@@ -302,6 +306,20 @@ class ReasonCountV1(BaseModel):
     cells: int
 
 
+class HiddenCellV1(BaseModel):
+    """A cell publishing would hide: which territory, and why; never its value."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    territory: str = Field(description=_TERRITORY)
+    name: str = Field(description="The territory's name (its code when the reference has none).")
+    primary: bool = Field(
+        description="Hidden by the indicator's own rule (primary); else to protect another "
+        "hidden cell (secondary)."
+    )
+    reason: str = Field(description="French reason, as published beside the cell.")
+
+
 class TablePreviewV1(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -312,6 +330,13 @@ class TablePreviewV1(BaseModel):
     hidden_primary: int
     hidden_secondary: int
     reasons: tuple[ReasonCountV1, ...]
+    label: str = Field(default="", description="The indicator's French label.")
+    hidden_cells: tuple[HiddenCellV1, ...] = Field(
+        default=(),
+        description="The cells it would hide, primary first, up to what fits in one NATS "
+        "message (``hidden_not_listed`` counts the others).",
+    )
+    hidden_not_listed: int = 0
 
 
 class SecrecyPreviewV1(Reply):

@@ -12,7 +12,8 @@ One pure ASGI middleware, so that routes added later are covered without doing a
 * **CSRF**, signed double submit: every response without a valid ``reso_csrf`` cookie sets one
   (a random value signed with the gateway's secret, so a cookie planted by a sibling domain is
   refused). A state-changing request (POST, PUT, PATCH, DELETE) must then send the same value
-  back in the ``csrf_token`` form field (HTML forms: ``{% include "csrf.html.j2" %}``) or the
+  back in the ``csrf_token`` form field (HTML forms: ``{% include "csrf.html.j2" %}``, first
+  in a form that sends a file: only the first 64 KiB of an upload are read here) or the
   ``X-CSRF-Token`` header (scripts). Exempt: requests with an ``Authorization`` header (staff
   tokens are not sent by browsers on their own), JSON API requests without the personal-space
   session cookie (nothing ambient to abuse), the RFC 8058 one-click unsubscribe URL, which
@@ -75,6 +76,10 @@ CSP = (
 )
 _DOCS_CDN = "https://cdn.jsdelivr.net"
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
+
+MULTIPART_START_BYTES = 64 * 1024
+"""A multipart form (a file upload) is checked on its first 64 KiB: its CSRF field must come
+before the file (forms list fields in document order); the rest streams to the route."""
 
 CSRF_FAILED = "Ce formulaire a expiré ou ne vient pas de ce site : rechargez la page et réessayez."
 TOO_MANY = "Trop de demandes en peu de temps : réessayez dans quelques minutes."
@@ -165,8 +170,14 @@ class SiteSecurity:
         path: str = scope["path"]
         if scope["method"] in UNSAFE_METHODS and "authorization" not in headers:
             exempt = ONE_CLICK_UNSUBSCRIBE.match(path) is not None or path == BOUNCE_WEBHOOK
-            body = await _read_body(receive)
-            receive = _replay(body)
+            if headers.get("content-type", "").startswith("multipart/form-data"):
+                # A file upload: only its start is read here (the CSRF field comes first in
+                # our forms); the route streams the rest, never held whole in memory.
+                body, more = await _read_start(receive, MULTIPART_START_BYTES)
+                receive = _replay(body, then=receive if more else None)
+            else:
+                body = await _read_body(receive)
+                receive = _replay(body)
             refusal = None if exempt else await self._limited(scope, headers, body)
             if refusal is None and not exempt:
                 refusal = self._csrf_refusal(
@@ -293,14 +304,34 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def _replay(body: bytes) -> Receive:
+async def _read_start(receive: Receive, size: int) -> tuple[bytes, bool]:
+    """At least the first ``size`` bytes of the body (all of it if shorter), and whether more
+    is to come."""
+    chunks: list[bytes] = []
+    read = 0
+    while read < size:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), False
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        read += len(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks), False
+    return b"".join(chunks), True
+
+
+def _replay(body: bytes, then: Receive | None = None) -> Receive:
+    """``body`` again, then (if given) what ``then`` receives: the rest of the body."""
     sent = False
 
     async def receive() -> Message:
         nonlocal sent
         if not sent:
             sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": then is not None}
+        if then is not None:
+            return await then()
         return {"type": "http.disconnect"}
 
     return receive

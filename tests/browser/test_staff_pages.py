@@ -40,13 +40,13 @@ STAFF_PAGES = {
 """Staff routes test_accessibility.py leaves to this file (they need a staff session)."""
 
 
-def staff_token(platform: Platform, role: Role = Role.STAFF) -> str:
+def staff_token(platform: Platform, role: Role = Role.STAFF, partner: str | None = None) -> str:
     """A staff account in the platform's gateway database, as `reso staff add` makes it."""
 
     async def add() -> str:
         engine = create_engine(f"sqlite+aiosqlite:///{platform.var / 'gateway.db'}")
         try:
-            return await StaffStore(engine).add(unique_email(role.value), role)
+            return await StaffStore(engine).add(unique_email(role.value), role, partner)
         finally:
             await engine.dispose()
 
@@ -157,7 +157,7 @@ def test_staff_compose_an_issue_and_send_a_test(platform: Platform, visit: Visit
 def test_a_data_partner_is_refused_the_back_office_in_french(
     platform: Platform, visit: Visit
 ) -> None:
-    sign_in(visit, staff_token(platform, Role.DATA))
+    sign_in(visit, staff_token(platform, Role.DATA, partner="Nantes Métropole"))
     visit.shot("refused")
 
     assert visit.page.get_by_role("heading", level=1).inner_text() == "Accès refusé"

@@ -20,6 +20,7 @@ from services.gateway.app import create_app
 from services.gateway.auth import ROLES_ALLOWED, SESSION_COOKIE, current_person
 from services.gateway.settings import GatewaySettings
 from services.gateway.store import Role
+from services.gateway.web.staff.data import data_team_page
 from tests.support.factories import unique_email
 from tests.support.services import gateway
 
@@ -136,7 +137,7 @@ class Endpoint:
 
 
 def _calls(dependant: Any) -> Iterator[Any]:
-    for dependency in dependant.dependencies:
+    for dependency in getattr(dependant, "dependencies", ()):
         yield dependency.call
         yield from _calls(dependency)
 
@@ -188,6 +189,8 @@ def test_the_census_sees_staff_and_personal_space_routes() -> None:
         "POST /equipe/envois/{send_id}/annulation",
     ):
         assert census[staff_only].roles == {Role.ADMIN, Role.STAFF}, staff_only
+    assert census["GET /equipe/donnees"].roles == {Role.DATA}
+    assert census["POST /equipe/donnees/nouveau"].roles == {Role.DATA}
     assert len([e for e in census.values() if e.roles]) > 50
 
 
@@ -227,6 +230,27 @@ async def test_protected_routes_refuse_anonymous_and_wrong_role_requests(databas
                 )
                 if status not in refused:
                     failures.append(f"{endpoint.key} with a staff token, no session: {status}")
+
+    assert not failures, "\n".join(failures)
+
+
+async def test_data_team_pages_refuse_a_data_partner(database, nats_server):
+    """Role ``data`` is not enough for the data team's pages: a partner's account is refused."""
+    failures: list[str] = []
+    async with gateway(database("gateway"), nats_server.url) as client:
+        app = client.app  # type: ignore[attr-defined]
+        partner = await app.state.staff.add(unique_email("partner"), Role.DATA, "Partenaire")
+        pages = [
+            Endpoint(method, str(route.path), None, False)
+            for route in iter_route_contexts(app.routes)
+            if data_team_page in _calls(getattr(route, "dependant", None))
+            for method in sorted((route.methods or set()) - {"HEAD"})
+        ]
+        assert {e.key for e in pages} >= {"GET /equipe/donnees", "POST /equipe/donnees/nouveau"}
+        for endpoint in pages:
+            status = await _status(client, endpoint, Authorization=f"Bearer {partner}")
+            if status != 403:
+                failures.append(f"{endpoint.key} as a data partner: {status}")
 
     assert not failures, "\n".join(failures)
 

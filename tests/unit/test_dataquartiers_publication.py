@@ -15,6 +15,7 @@ from services.dataquartiers.domain.datasets import (
     Dataset,
     RawValue,
     check_publishable,
+    publication_blocker,
     secrecy_applied,
 )
 from services.dataquartiers.domain.territories import Level, TerritoryRef
@@ -102,3 +103,10 @@ class TestPublishable:
             check_publishable(self._dataset(PUBLISHED))
         with pytest.raises(Conflict, match="aucune valeur"):
             check_publishable(self._dataset(DRAFT, values=0))
+
+    def test_the_reason_a_dataset_may_not_be_published_is_given_before_anyone_tries(self) -> None:
+        assert publication_blocker(self._dataset(DRAFT)) is None
+        assert publication_blocker(self._dataset(PUBLISHED)) == "Ce jeu de données est déjà publié."
+        assert publication_blocker(self._dataset(DRAFT, values=0)) == (
+            "Ce jeu de données ne contient aucune valeur à publier."
+        )

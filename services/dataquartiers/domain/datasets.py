@@ -61,13 +61,19 @@ class IndicatorPublished:
     occurred_at: datetime
 
 
-def check_publishable(dataset: Dataset) -> None:
+def publication_blocker(dataset: Dataset) -> str | None:
+    """Why ``dataset`` cannot be published now (French), or None when it can."""
     if dataset.status == PUBLISHED:
-        raise Conflict(
-            "Ce jeu de données est déjà publié.", dataset_id=str(dataset.id), status=dataset.status
-        )
+        return "Ce jeu de données est déjà publié."
     if not dataset.values:
-        raise Conflict("Ce jeu de données ne contient aucune valeur à publier.")
+        return "Ce jeu de données ne contient aucune valeur à publier."
+    return None
+
+
+def check_publishable(dataset: Dataset) -> None:
+    blocker = publication_blocker(dataset)
+    if blocker is not None:
+        raise Conflict(blocker, dataset_id=str(dataset.id), status=dataset.status)
 
 
 def secrecy_applied(

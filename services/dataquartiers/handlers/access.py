@@ -18,6 +18,7 @@ from contracts.dataquartiers import (
     DatasetValuesV1,
     DatasetValueV1,
     GetDatasetValuesV1,
+    HiddenCellV1,
     ListDatasetReadsV1,
     ListDatasetsV1,
     PreviewDatasetV1,
@@ -30,6 +31,7 @@ from services.dataquartiers.domain import access
 from services.dataquartiers.domain.access import Forbidden, Grant, Reader
 from services.dataquartiers.domain.datasets import PUBLISHED, RESTRICTED
 from services.dataquartiers.domain.secrecy import SUPPRESSED
+from services.dataquartiers.domain.territories import TerritoryRef, name_of
 from services.dataquartiers.handlers.datasets import (
     Reference,
     dataset_contract,
@@ -41,6 +43,9 @@ from services.runtime.errors import Conflict
 from services.runtime.logging import get_logger
 
 log = get_logger("reso.dataquartiers")
+
+HIDDEN_LISTED_BYTES = 512 * 1024
+"""The preview goes back in one NATS message: hidden cells are listed up to this size (JSON)."""
 
 
 async def list_datasets(query: ListDatasetsV1, uow: UowFactory) -> DatasetsV1:
@@ -173,8 +178,10 @@ async def list_reads(query: ListDatasetReadsV1, uow: UowFactory) -> DatasetReads
 async def preview_dataset(
     query: PreviewDatasetV1, uow: UowFactory, reference: Reference
 ) -> SecrecyPreviewV1:
-    """What publishing the draft would hide, table by table: counts and reasons, no value."""
+    """What publishing the draft would hide, table by table: counts, reasons and the hidden
+    cells (territory and reason, primary first) up to :data:`HIDDEN_LISTED_BYTES`; no value."""
     tables: list[TablePreviewV1] = []
+    budget = HIDDEN_LISTED_BYTES
     async with uow() as work:
         dataset = await work.datasets.get(query.dataset_id)
         if dataset is None:
@@ -186,8 +193,24 @@ async def preview_dataset(
             if indicator is None:
                 continue
             published = await published_table(work, reference, dataset, indicator, vintage)
-            hidden = [d for d in published.values() if d.value is None]
+            hidden = sorted(
+                (d for d in published.values() if d.value is None),
+                key=lambda d: (not d.primary, d.key),
+            )
             reasons = Counter(_reason_kind(d.reason) for d in hidden)
+            listed: list[HiddenCellV1] = []
+            for disclosure in hidden:
+                territory = TerritoryRef.from_key(disclosure.key)
+                cell = HiddenCellV1(
+                    territory=disclosure.key,
+                    name=name_of(reference.territories, territory),
+                    primary=disclosure.primary,
+                    reason=disclosure.reason,
+                )
+                budget -= len(cell.model_dump_json()) + 8
+                if budget < 0:
+                    break
+                listed.append(cell)
             tables.append(
                 TablePreviewV1(
                     indicator=indicator_id,
@@ -200,6 +223,9 @@ async def preview_dataset(
                         ReasonCountV1(reason=reason, cells=count)
                         for reason, count in sorted(reasons.items())
                     ),
+                    label=indicator.label,
+                    hidden_cells=tuple(listed),
+                    hidden_not_listed=len(hidden) - len(listed),
                 )
             )
     return SecrecyPreviewV1(dataset_id=dataset.id, tables=tuple(tables))

@@ -249,6 +249,7 @@ def dataset_contract(dataset: Dataset, grants: Sequence[Grant] = ()) -> DatasetV
         published_at=dataset.published_at,
         published_by=dataset.published_by,
         access=DatasetAccess(dataset.access),
+        blocked=datasets.publication_blocker(dataset) or "",
         grants=tuple(
             GrantV1(
                 partner=g.partner,

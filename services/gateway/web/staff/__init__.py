@@ -19,13 +19,13 @@ from services.gateway.auth import STAFF_COOKIE, StaffPageRefused
 from services.gateway.errors import STATUS_BY_CODE
 from services.gateway.security import served_over_https
 from services.gateway.settings import GatewaySettings
-from services.gateway.store import StaffSessions, StaffStore
+from services.gateway.store import Role, StaffSessions, StaffStore
 from services.gateway.web.pages import _page
-from services.gateway.web.staff import events, newsletters, people, sending
+from services.gateway.web.staff import data, events, newsletters, people, sending
 from services.gateway.web.staff.common import router
 from services.runtime.rpc import RpcError
 
-__all__ = ["events", "install", "newsletters", "people", "sending"]
+__all__ = ["data", "events", "install", "newsletters", "people", "sending"]
 
 
 def install(app: FastAPI) -> None:
@@ -86,7 +86,8 @@ async def sign_in(request: Request, jeton: Annotated[str, Form()] = "") -> Respo
         )
     sessions: StaffSessions = request.app.state.staff_sessions
     token, expires = await sessions.open(member)
-    response = RedirectResponse("/equipe/evenements", status_code=303)
+    home = "/equipe/donnees" if member.role is Role.DATA else "/equipe/evenements"
+    response = RedirectResponse(home, status_code=303)
     settings: GatewaySettings = request.app.state.settings
     response.set_cookie(
         STAFF_COOKIE,
