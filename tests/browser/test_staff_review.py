@@ -25,6 +25,8 @@ REVIEW_PAGES = {
     "/equipe/appels/{call_id}",
     "/equipe/candidatures/{application_id}",
     "/equipe/organisations",
+    "/equipe/organisations/{organisation_id}",
+    "/equipe/organisations/export.csv",  # a download, not a page
     "/equipe/organisations/import",
     "/equipe/personnes/import",
 }

@@ -285,3 +285,117 @@ class TestApplicationsReview:
         subjects = [m["Subject"] for m in _mails_to(mail_sink.directory, first_email)]
         assert f"Candidature retenue – {title}" in subjects
         assert unknown.status_code == 404 and "Candidature introuvable." in text(unknown)
+
+
+# --- organisations and imports -------------------------------------------------------------------
+
+ORGANISATIONS_CSV = (
+    "Raison sociale;Type;SIREN;Adresse;Code postal;Commune;Département\n"
+    "Mairie de Rennes {tag};Mairie;213502388;Place de la Mairie;35000;35238;35\n"
+    "Association Quartiers {tag};Association;;12 rue de Brest;35000;Rennes;\n"
+    "Bailleur sans type {tag};;;1 rue du Port;35000;35238;35\n"
+    "Mairie mal notée {tag};Mairie;213502389;Place;35000;35238;35\n"
+)
+PEOPLE_CSV = "Nom;Prénom;E-mail\nMartin;Zoé;{zoe}\nDurand;Léo;pas-une-adresse\n"
+
+
+def _upload(content: str, name: str = "liste.csv") -> dict[str, Any]:
+    return {"files": {"fichier": (name, content.encode("cp1252"), "text/csv")}}
+
+
+def _proof(answer: httpx.Response) -> dict[str, str]:
+    """The hidden fields of the report's « Importer » form."""
+    fields = dict(re.findall(r'name="(fichier_verifie|nom)" value="([^"]*)"', answer.text))
+    return {name: html.unescape(value) for name, value in fields.items()}
+
+
+class TestOrganisationsAndImports:
+    async def test_staff_read_the_dry_run_report_then_import_and_find_the_organisations(
+        self, database, nats_server
+    ):
+        tag = uuid.uuid4().hex[:6]
+        async with (
+            running(build_members(members_settings(database("members"), nats_server.url))),
+            gateway(database("gateway"), nats_server.url, upload_max_bytes=4000) as client,
+        ):
+            await sign_in(client)
+            form = await client.get("/equipe/organisations/import")
+            dry_run = await client.post(
+                "/equipe/organisations/import", **_upload(ORGANISATIONS_CSV.format(tag=tag))
+            )
+            before = await client.get("/equipe/organisations", params={"q": tag})
+            imported = await client.post(
+                "/equipe/organisations/import/application", data=_proof(dry_run)
+            )
+            again = await client.post(
+                "/equipe/organisations/import/application", data=_proof(dry_run)
+            )
+            forged = await client.post(
+                "/equipe/organisations/import/application",
+                data={"fichier_verifie": "organisations:autre.csv.abc", "nom": "x.csv"},
+            )
+            found = await client.get("/equipe/organisations", params={"q": tag})
+            associations = await client.get(
+                "/equipe/organisations", params={"q": tag, "kind": "association"}
+            )
+            bad_filter = await client.get("/equipe/organisations", params={"department": "3500"})
+            link = re.search(r'href="(/equipe/organisations/[0-9a-f-]{36})">Mairie de', found.text)
+            assert link, found.text
+            card = await client.get(link.group(1))
+            exported = await client.get("/equipe/organisations/export.csv", params={"q": tag})
+            too_large = await client.post(
+                "/equipe/organisations/import", **_upload("Nom;Type\n" + "x;Mairie\n" * 600)
+            )
+            empty = await client.post("/equipe/organisations/import", **_upload(""))
+            no_file = await client.post("/equipe/organisations/import", data={"x": "y"})
+
+        assert form.status_code == 200
+        assert 'enctype="multipart/form-data"' in form.text and 'name="csrf_token"' in form.text
+        assert dry_run.status_code == 200
+        report = text(dry_run)
+        assert "Vérification seulement : rien n'a encore été importé." in report
+        assert "Lignes lues 4" in report and "Lignes valides 2" in report
+        assert "Lignes refusées 2" in report
+        assert _row(dry_run, "4") == "4 type de structure manquant"
+        assert _row(dry_run, "5").startswith("5 SIREN invalide « 213502389 »")
+        assert "Aucune organisation ne correspond." in text(before)
+        assert imported.status_code == 200
+        assert "2 créée(s), 0 déjà connue(s) (inchangée(s)), 2 ligne(s) refusée(s)" in text(
+            imported
+        )
+        assert again.status_code == 409
+        assert "déjà été importé" in text(again)
+        assert forged.status_code == 422 and "a expiré" in text(forged)
+        assert "2 organisation(s) trouvée(s)." in text(found)
+        assert "Association Quartiers" in text(associations)
+        assert "Mairie de Rennes" not in text(associations)
+        assert bad_filter.status_code == 422
+        assert 'aria-describedby="department-erreur"' in bad_filter.text
+        assert "SIREN 213502388" in text(card)
+        assert exported.status_code == 200
+        assert f"Mairie de Rennes {tag}" in exported.content.decode("utf-8-sig")
+        assert too_large.status_code == 413
+        assert "Le fichier dépasse la taille maximale" in text(too_large)
+        assert 'aria-describedby="fichier-aide fichier-erreur"' in too_large.text
+        assert empty.status_code == 422 and "Le fichier est vide." in text(empty)
+        assert no_file.status_code == 422 and "Choisissez un fichier CSV." in text(no_file)
+
+    async def test_people_import_has_the_same_two_steps(self, database, nats_server):
+        zoe = unique_email("zoe")
+        async with (
+            running(build_members(members_settings(database("members"), nats_server.url))),
+            gateway(database("gateway"), nats_server.url) as client,
+        ):
+            await sign_in(client)
+            dry_run = await client.post(
+                "/equipe/personnes/import", **_upload(PEOPLE_CSV.format(zoe=zoe))
+            )
+            imported = await client.post(
+                "/equipe/personnes/import/application", data=_proof(dry_run)
+            )
+            found = await client.get("/equipe/personnes", params={"q": zoe})
+
+        assert "Lignes valides 1" in text(dry_run) and "Lignes refusées 1" in text(dry_run)
+        assert "adresse" in _row(dry_run, "3").lower()
+        assert "1 créée(s)" in text(imported)
+        assert "1 personne(s) trouvée(s)." in text(found)

@@ -21,11 +21,11 @@ from services.gateway.security import served_over_https
 from services.gateway.settings import GatewaySettings
 from services.gateway.store import StaffSessions, StaffStore
 from services.gateway.web.pages import _page
-from services.gateway.web.staff import calls, events, newsletters, people
+from services.gateway.web.staff import calls, events, newsletters, organisations, people
 from services.gateway.web.staff.common import router
 from services.runtime.rpc import RpcError
 
-__all__ = ["calls", "events", "install", "newsletters", "people"]
+__all__ = ["calls", "events", "install", "newsletters", "organisations", "people"]
 
 
 def install(app: FastAPI) -> None:
