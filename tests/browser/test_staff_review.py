@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.gateway.store import PersonSessions
 from services.platform import Platform
 from tests.browser.conftest import Visit, axe_violations
-from tests.browser.test_public_pages import _in_gateway_db, staff_headers
+from tests.browser.test_public_pages import _in_gateway_db, published_event, staff_headers
 from tests.browser.test_staff_pages import sign_in, staff_token
 from tests.support.factories import unique_email
 from tests.support.mail import read_mails
@@ -152,7 +152,7 @@ def test_staff_review_an_application_decide_it_and_publish_the_decision(
     page.get_by_role("button", name="Clore l'appel").click()
     assert "L'appel est clos" in page.get_by_role("status").inner_text()
     page.locator("tbody th a").first.click()
-    page.get_by_role("radio", name="Retenue").check()
+    page.get_by_role("radio", name="Retenue", exact=True).check()
     page.get_by_label("Message au candidat").fill("Félicitations, à bientôt !")
     page.get_by_role("button", name="Enregistrer la décision").click()
     scan("decided")
@@ -167,3 +167,95 @@ def test_staff_review_an_application_decide_it_and_publish_the_decision(
     decided = f"Candidature retenue – {title}"
     assert decided in mail_subjects(platform.mail_dir, applicant, decided)
     assert not found, found
+
+
+def test_staff_import_organisations_after_reading_the_dry_run_report(
+    platform: Platform, axe_visit: Visit
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    csv = (
+        "Raison sociale;Type;SIREN;Adresse;Code postal;Commune;Département\n"
+        f"Association Quartiers {tag};Association;;12 rue de Brest;35000;Rennes;\n"
+        f"Centre social du Blosne {tag};Centre social;;3 bd de Yougoslavie;35200;Rennes;\n"
+        f"Sans type {tag};;;1 rue du Port;35000;35238;35\n"
+    )
+    page, found = axe_visit.page, {}
+
+    def scan(name: str) -> None:
+        axe_visit.shot(name)
+        violations = axe_violations(page)
+        if violations:
+            found[name] = violations
+
+    sign_in(axe_visit, staff_token(platform))
+    page.get_by_role("link", name="Organisations", exact=True).click()
+    scan("organisations")
+    page.get_by_role("link", name="Importer des organisations (fichier CSV)").click()
+    scan("import-form")
+    page.get_by_label("Fichier CSV").set_input_files(
+        {"name": "structures.csv", "mimeType": "text/csv", "buffer": csv.encode("cp1252")}
+    )
+    page.get_by_role("button", name="Vérifier le fichier").click()
+    scan("dry-run-report")
+    assert "rien n'a encore été importé" in page.get_by_role("status").inner_text()
+    refused = page.get_by_role("table", name="Lignes refusées, avec leur raison")
+    assert refused.get_by_role("row", name="4").inner_text().split("\t")[-1].strip() == (
+        "type de structure manquant"
+    )
+
+    page.get_by_role("button", name="Importer", exact=True).click()
+    scan("imported")
+    assert page.get_by_role("status").inner_text().startswith("2 créée(s), 0 déjà connue(s)")
+
+    page.get_by_role("link", name="Organisations", exact=True).click()
+    page.get_by_label("Nom ou SIREN").fill(tag)
+    page.get_by_label("Type").select_option("social_centre")
+    page.get_by_role("button", name="Rechercher").click()
+    scan("searched")
+    assert page.get_by_role("status").inner_text() == "1 organisation(s) trouvée(s)."
+    page.get_by_role("link", name=f"Centre social du Blosne {tag}").click()
+    scan("organisation")
+    assert page.get_by_role("heading", level=1).inner_text() == f"Centre social du Blosne {tag}"
+
+    page.goto("/equipe/personnes/import")
+    scan("people-import-form")
+    assert not found, found
+
+
+def test_staff_move_a_registrant_of_a_hybrid_event_online(
+    platform: Platform, axe_visit: Visit
+) -> None:
+    event_id = published_event(
+        platform,
+        title="Journée hybride des conseils citoyens",
+        type="thematic_day",
+        format="hybrid",
+        venue={"name": "Salle du Tertre", "city": "Laval", "commune": "53130"},
+        capacity_onsite=1,
+    )
+    registered = httpx.post(
+        f"{platform.gateway_url}/api/v1/events/{event_id}/registrations",
+        json={
+            "email": unique_email("hybride"),
+            "first_name": "Zoé",
+            "last_name": "Martin",
+            "mode": "onsite",
+        },
+        timeout=10,
+    )
+    assert registered.status_code == 201, registered.text
+    page = axe_visit.page
+
+    sign_in(axe_visit, staff_token(platform))
+    page.goto(f"/equipe/evenements/{event_id}/inscrits")
+    axe_visit.shot("registrants")
+    before = axe_violations(page)
+    row = page.get_by_role("row", name="Martin Zoé")
+    assert "Places en ligne restantes : 50." in row.inner_text()
+    row.get_by_role("button", name="Passer en ligne").click()
+    axe_visit.shot("moved-online")
+
+    row = page.get_by_role("row", name="Martin Zoé")
+    assert "en ligne" in row.inner_text() and "confirmée" in row.inner_text()
+    assert "Places sur place restantes : 1." in row.inner_text()
+    assert before == [] and axe_violations(page) == []
