@@ -63,10 +63,15 @@ def _row(answer: httpx.Response, name: str) -> str:
 
 class TestRegistrantModeChange:
     async def test_staff_move_a_registrant_online_and_one_onsite_waits_when_it_is_full(
-        self, database, nats_server
+        self, database, nats_server, mail_sink
     ):
         events = build_events(events_settings(database("events"), nats_server.url), clock=Clock())
-        async with running(events), gateway(database("gateway"), nats_server.url) as client:
+        settings = newsletters_settings(database("newsletters"), nats_server.url, mail_sink.port)
+        async with (
+            running(events),
+            running(build_newsletters(settings)),
+            gateway(database("gateway"), nats_server.url) as client,
+        ):
             api = await sign_in(client)
             created = await client.post(
                 "/api/v1/events",
@@ -89,14 +94,14 @@ class TestRegistrantModeChange:
             assert (
                 await client.post(f"/api/v1/events/{event_id}/publish", headers=api)
             ).status_code == 200
-            ids = {}
+            ids, emails = {}, {"Zoé": unique_email("zoe"), "Léa": unique_email("lea")}
             for first, mode in (("Zoé", "onsite"), ("Léa", "online")):
                 registered = await client.post(
                     f"/api/v1/events/{event_id}/registrants",
                     json={
                         "first_name": first,
                         "last_name": "Martin",
-                        "email": unique_email(),
+                        "email": emails[first],
                         "mode": mode,
                     },
                     headers=api,
@@ -121,6 +126,10 @@ class TestRegistrantModeChange:
             nonsense = await client.post(
                 f"/equipe/inscriptions/{ids['Zoé']}/mode", data={"mode": "ailleurs"}
             )
+            title = "Journée hybride des conseils citoyens"
+            zoe_mails = await wait_until(
+                lambda: _subjects_once(mail_sink.directory, emails["Zoé"], 3)
+            )
 
         assert "Passer en ligne" in _row(before, "Martin Zoé")
         assert "Places en ligne restantes : 4." in _row(before, "Martin Zoé")
@@ -139,6 +148,12 @@ class TestRegistrantModeChange:
         assert "sur place" in _row(after_full, "Martin Zoé")
         assert nonsense.status_code == 422
         assert "Choisissez « sur place » ou « en ligne »." in text(nonsense)
+        # each move is mailed, with the seat it keeps or the waiting list it joins
+        assert sorted(zoe_mails) == [
+            f"Votre inscription a changé : en ligne – {title}",
+            f"Votre inscription a changé : sur place – {title}",
+            f"Votre inscription est confirmée – {title}",
+        ]
 
 
 # --- calls for applications ----------------------------------------------------------------------
@@ -193,6 +208,12 @@ async def submitted(client: httpx.AsyncClient, call_id: str, name: str) -> tuple
     )
     assert answer.status_code == 200, answer.text
     return answer.json()["application_id"], email
+
+
+def _subjects_once(directory: Any, address: str, count: int) -> list[str] | None:
+    """The subjects of the mails to ``address`` in the order sent, once there are ``count``."""
+    subjects = [str(m["Subject"]) for m in _mails_to(directory, address)]
+    return subjects if len(subjects) >= count else None
 
 
 def _mails_to(directory: Any, address: str) -> list[EmailMessage]:
