@@ -85,6 +85,25 @@ class RegistrationCancelledV1(_RegistrationFact):
     ics: str = Field(default="", description="The calendar cancellation for this person.")
 
 
+class RegistrationChangedV1(_RegistrationFact):
+    """Staff moved a registration to the other attendance mode of a hybrid event: ``mode`` is
+    the new one, ``previous_mode`` the old. ``status`` tells where it stands now: ``confirmed``
+    (a seat in the new mode; ``ics`` carries the event's calendar for it) or ``waitlisted`` (no
+    seat was left in the new mode, or the person was already waiting: ``position`` in the list).
+
+    Emitted by events once per move, in the transaction that moves it; a move replaces
+    RegistrationConfirmedV1 and RegistrationWaitlistedV1 (each emitted once per registration).
+    Not emitted when the mode stays the same, nor for a registration whose person was erased.
+    """
+
+    subject: ClassVar[str] = "reso.events.registration.changed.v1"
+
+    previous_mode: AttendanceMode
+    status: Literal["confirmed", "waitlisted"]
+    position: int | None = Field(default=None, ge=1, description="Place in the waiting list.")
+    ics: str = Field(default="", description="The event's iCalendar file, when confirmed.")
+
+
 class ReminderDueV1(_RegistrationFact):
     """Time to remind a registrant of the event, per one of the centre's reminder rules.
 

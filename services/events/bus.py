@@ -38,6 +38,7 @@ from contracts.events import (
     RegisterV1,
     RegistrantsV1,
     RegistrationCancelledV1,
+    RegistrationChangedV1,
     RegistrationConfirmedV1,
     RegistrationOfferedV1,
     RegistrationPromotedV1,
@@ -100,6 +101,7 @@ def register(bus: Bus, uow: handlers.UowFactory, context: handlers.Agenda) -> No
         RegistrationOfferedV1,
         RegistrationPromotedV1,
         RegistrationCancelledV1,
+        RegistrationChangedV1,
         ReminderDueV1,
     ):
         bus.publisher(fact)

@@ -16,6 +16,7 @@ from contracts.events import (
     EventPublishedV1,
     EventUpdatedV1,
     RegistrationCancelledV1,
+    RegistrationChangedV1,
     RegistrationConfirmedV1,
     RegistrationOfferedV1,
     RegistrationPromotedV1,
@@ -187,6 +188,15 @@ def register(
         "(one per registration).",
     )
     async def on_registration_waitlisted(event: RegistrationWaitlistedV1) -> None:
+        await handlers.on_events_fact(event, uow)
+
+    @bus.consumer(
+        RegistrationChangedV1.subject,
+        description="Owe the registrant « Votre inscription a changé » when staff move them to "
+        "the other mode: their seat there (with the calendar file) or their place in its waiting "
+        "list (one per move).",
+    )
+    async def on_registration_changed(event: RegistrationChangedV1) -> None:
         await handlers.on_events_fact(event, uow)
 
     @bus.consumer(

@@ -218,6 +218,13 @@ def _registration_context(mail: TransactionalMail) -> dict[str, Any]:
         context |= {"accept_url": data["accept_url"], "hold": paris_datetime(mail.expires_at)}
     elif mail.kind is MailKind.REGISTRATION_CANCELLED:
         context |= {"by": data["by"]}
+    elif mail.kind is MailKind.REGISTRATION_CHANGED:
+        position = data.get("position")
+        context |= {
+            "status": data["status"],
+            "previous_mode": data["previous_mode"],
+            "position": ordinal(int(position)) if position else None,
+        }
     elif mail.kind is MailKind.EVENT_REMINDER:
         context |= {"video_link": data.get("video_link"), "last": bool(data.get("last"))}
     return context

@@ -27,6 +27,7 @@ from tests.browser.conftest import (
 from tests.browser.test_public_pages import public_samples
 from tests.browser.test_staff_data import DATA_PAGES
 from tests.browser.test_staff_pages import STAFF_PAGES
+from tests.browser.test_staff_review import REVIEW_PAGES
 from tests.support.factories import sign_up_payload, unique_email
 
 NOT_PAGES = ("/api/", "/static", "/healthz", "/readyz", "/docs/")
@@ -98,7 +99,7 @@ def _page_routes() -> set[str]:
 
 
 def test_every_page_route_has_sample_urls() -> None:
-    missing = _page_routes() - PAGES.keys() - STAFF_PAGES - DATA_PAGES
+    missing = _page_routes() - PAGES.keys() - STAFF_PAGES - DATA_PAGES - REVIEW_PAGES
 
     assert not missing, (
         f"pages without sample URLs in tests/browser/test_accessibility.py: {missing}"

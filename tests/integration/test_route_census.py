@@ -267,3 +267,30 @@ def test_a_route_without_credential_check_would_be_named() -> None:
     ]
 
     assert unclassified == ["GET /api/v1/forgotten"]
+
+
+def test_the_review_and_import_pages_are_for_admin_and_staff_only() -> None:
+    census = {e.key: e for e in endpoints(_app())}
+    review = [
+        "GET /equipe/appels",
+        "GET /equipe/appels/{call_id}",
+        "POST /equipe/appels/{call_id}/cloture",
+        "POST /equipe/appels/{call_id}/publication",
+        "GET /equipe/candidatures/{application_id}",
+        "POST /equipe/candidatures/{application_id}/evaluation",
+        "POST /equipe/candidatures/{application_id}/decision",
+        "GET /equipe/organisations",
+        "GET /equipe/organisations/export.csv",
+        "GET /equipe/organisations/{organisation_id}",
+        "GET /equipe/organisations/import",
+        "POST /equipe/organisations/import",
+        "POST /equipe/organisations/import/application",
+        "GET /equipe/personnes/import",
+        "POST /equipe/personnes/import",
+        "POST /equipe/personnes/import/application",
+        "POST /equipe/inscriptions/{registration_id}/mode",
+    ]
+
+    assert {key: census[key].roles for key in review} == {
+        key: {Role.ADMIN, Role.STAFF} for key in review
+    }

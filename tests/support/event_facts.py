@@ -17,6 +17,7 @@ from contracts.events import (
     EventUpdatedV1,
     RegistrantV1,
     RegistrationCancelledV1,
+    RegistrationChangedV1,
     RegistrationConfirmedV1,
     RegistrationOfferedV1,
     RegistrationPromotedV1,
@@ -130,6 +131,16 @@ def offered(**kw: Any) -> RegistrationOfferedV1:
 
 def cancelled(**kw: Any) -> RegistrationCancelledV1:
     return RegistrationCancelledV1(**_registration(**{"by": "self", **kw}))
+
+
+def changed(**kw: Any) -> RegistrationChangedV1:
+    """Moved on site from online, with a seat there (``status="waitlisted"`` and a ``position``
+    for the waiting list)."""
+    values = _registration(**{"mode": "onsite", "previous_mode": "online", **kw})
+    values.setdefault("status", "confirmed")
+    if values["status"] == "confirmed":
+        values.setdefault("ics", calendar("REQUEST", event_id=values["event"].event_id))
+    return RegistrationChangedV1(**values)
 
 
 def reminder(**kw: Any) -> ReminderDueV1:

@@ -70,6 +70,7 @@ def event_mails() -> dict[MailKind, TransactionalMail]:
         event_facts.waitlisted(),
         event_facts.offered(),
         event_facts.cancelled(ics=event_facts.calendar("CANCEL")),
+        event_facts.changed(),
         event_facts.reminder(),
         event_facts.event_updated(event_facts.registrant()),
         event_facts.event_cancelled(event_facts.registrant()),

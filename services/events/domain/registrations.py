@@ -103,6 +103,17 @@ class RegistrationPromoted:
 
 
 @dataclass(frozen=True)
+class RegistrationChanged:
+    """Staff moved the registration to another mode; ``position`` when it waits there."""
+
+    registration: Registration
+    event: Event
+    previous_mode: str
+    position: int | None
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
 class RegistrationCancelled:
     registration: Registration
     event: Event
@@ -211,7 +222,8 @@ def move(
 ) -> tuple[str, list[object]]:
     """Staff move a registration to another mode and/or promote it past the waiting list
     (staff may exceed the capacity on purpose only by promoting). Returns the mode whose seat
-    was freed ("" if none) and the domain events to record."""
+    was freed ("" if none) and the domain events to record; the handler records the move
+    itself (RegistrationChanged), with the position when the person waits."""
     if not registration.active:
         raise Conflict("Cette inscription est annulée.")
     recorded: list[object] = []
@@ -224,10 +236,8 @@ def move(
         if registration.status in HELD:
             # Re-seat in the new mode: confirmed if a seat is left there, else waiting.
             registration.status = "waitlisted"
+            registration.offer_expires_at = None
             place(registration, event, seats, now)
-            if registration.status == "confirmed":
-                recorded.append(RegistrationConfirmed(registration, event, now))
-            # Waiting in the new mode: the handler records it with its position.
     if promote_now and registration.status in ("waitlisted", "offered"):
         registration.status = "confirmed"
         registration.reason = None

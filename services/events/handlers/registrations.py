@@ -290,7 +290,7 @@ async def move_registration(
         registration = await work.registrations.get(found.id) or found
         if event.status is not agenda.Status.PUBLISHED:
             raise Conflict("Cet événement n'accepte plus de changement d'inscription.")
-        before = registration.status
+        previous_mode = registration.mode
         seats = await work.registrations.seats(event.id)
         freed, recorded = regs.move(
             registration, event, seats, now, mode=command.mode, promote_now=command.promote
@@ -303,8 +303,8 @@ async def move_registration(
         await work.registrations.save(registration)
         if registration.status == "waitlisted":
             position = await work.registrations.position(registration)
-            if before != "waitlisted" or freed:
-                work.record(regs.RegistrationWaitlisted(registration, event, position, now))
+        if registration.mode != previous_mode:
+            work.record(regs.RegistrationChanged(registration, event, previous_mode, position, now))
         if freed:
             await fill_seats(work, event, now)
         await work.commit()

@@ -18,6 +18,7 @@ from contracts.events import (
     EventUpdatedV1,
     RegistrantV1,
     RegistrationCancelledV1,
+    RegistrationChangedV1,
     RegistrationConfirmedV1,
     RegistrationOfferedV1,
     RegistrationPromotedV1,
@@ -145,6 +146,21 @@ def contract_mapper(centre: CentreSettings, links: RegistrationLinks) -> Any:
                 occurred_at=domain_event.occurred_at,
                 position=domain_event.position,
                 reason=registration.reason or "full",  # type: ignore[arg-type]
+            )
+        if isinstance(domain_event, regs.RegistrationChanged):
+            registration, event = domain_event.registration, domain_event.event
+            if registration.erased_at is not None:
+                return None
+            seated = registration.status != "waitlisted"
+            return RegistrationChangedV1(
+                **fact(registration, event),
+                occurred_at=domain_event.occurred_at,
+                previous_mode=domain_event.previous_mode,  # type: ignore[arg-type]
+                status="confirmed" if seated else "waitlisted",
+                position=None if seated else domain_event.position,
+                ics=calendar.event_ics(event, site, stamp=domain_event.occurred_at)
+                if seated
+                else "",
             )
         if isinstance(domain_event, regs.RegistrationOffered):
             registration = domain_event.registration

@@ -39,6 +39,7 @@ class MailKind(StrEnum):
     REGISTRATION_WAITLISTED = "registration_waitlisted"  # no seat yet
     REGISTRATION_OFFERED = "registration_offered"  # a seat held until a deadline: accept it
     REGISTRATION_CANCELLED = "registration_cancelled"  # with the .ics cancellation when given
+    REGISTRATION_CHANGED = "registration_changed"  # moved to the other mode (.ics if seated)
     EVENT_UPDATED = "event_updated"  # to each registrant, the .ics to confirmed ones
     EVENT_CANCELLED = "event_cancelled"  # to each registrant, the .ics to confirmed ones
     EVENT_REMINDER = "event_reminder"  # the video link on the last one of an online attendance
@@ -60,6 +61,7 @@ REGISTRATION_KINDS = frozenset(
         MailKind.REGISTRATION_WAITLISTED,
         MailKind.REGISTRATION_OFFERED,
         MailKind.REGISTRATION_CANCELLED,
+        MailKind.REGISTRATION_CHANGED,
         MailKind.EVENT_REMINDER,
     }
 )
@@ -211,6 +213,7 @@ _MESSAGE_ID_TAGS = {
     MailKind.REGISTRATION_WAITLISTED: "reg",
     MailKind.REGISTRATION_OFFERED: "reg",
     MailKind.REGISTRATION_CANCELLED: "reg",
+    MailKind.REGISTRATION_CHANGED: "reg",
     MailKind.EVENT_UPDATED: "event",
     MailKind.EVENT_CANCELLED: "event",
     MailKind.EVENT_REMINDER: "remind",
@@ -256,6 +259,11 @@ def registration_key(kind: MailKind, registration_id: uuid.UUID) -> str:
     """One mail of a kind per registration (confirmed, promoted, waitlisted, cancelled): the
     events service emits each of these facts once per registration."""
     return f"{kind.value}:{registration_id}"
+
+
+def change_key(registration_id: uuid.UUID, fact_id: uuid.UUID) -> str:
+    """One mail per move of a registration to another mode (a registration may move again)."""
+    return f"{MailKind.REGISTRATION_CHANGED.value}:{registration_id}:{fact_id}"
 
 
 def offer_key(registration_id: uuid.UUID, hold_until: datetime) -> str:

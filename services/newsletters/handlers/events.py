@@ -19,6 +19,7 @@ from contracts.events import (
     EventUpdatedV1,
     RegistrantV1,
     RegistrationCancelledV1,
+    RegistrationChangedV1,
     RegistrationConfirmedV1,
     RegistrationOfferedV1,
     RegistrationPromotedV1,
@@ -29,6 +30,7 @@ from services.newsletters.domain import (
     MailKind,
     TransactionalMail,
     application_key,
+    change_key,
     checked_calendar,
     checked_link,
     decision_key,
@@ -50,6 +52,7 @@ RegistrationFact = (
     | RegistrationWaitlistedV1
     | RegistrationOfferedV1
     | RegistrationCancelledV1
+    | RegistrationChangedV1
     | ReminderDueV1
 )
 EventsFact = (
@@ -113,6 +116,16 @@ def _registration_mail(fact: RegistrationFact) -> TransactionalMail:
             extra["by"] = fact.by
             if fact.ics.strip():
                 extra["ics"] = checked_calendar(fact.ics, "CANCEL")
+        case RegistrationChangedV1():
+            kind = MailKind.REGISTRATION_CHANGED
+            key = change_key(fact.registration_id, fact.event_id)
+            extra |= {
+                "previous_mode": fact.previous_mode,
+                "status": fact.status,
+                "position": fact.position,
+            }
+            if fact.ics.strip():
+                extra["ics"] = checked_calendar(fact.ics, "REQUEST")
         case ReminderDueV1():
             kind = MailKind.EVENT_REMINDER
             key = reminder_key(fact.registration_id, fact.rule)

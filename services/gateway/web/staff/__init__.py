@@ -21,11 +21,28 @@ from services.gateway.security import served_over_https
 from services.gateway.settings import GatewaySettings
 from services.gateway.store import Role, StaffSessions, StaffStore
 from services.gateway.web.pages import _page
-from services.gateway.web.staff import data, events, newsletters, people, sending
+from services.gateway.web.staff import (
+    calls,
+    data,
+    events,
+    newsletters,
+    organisations,
+    people,
+    sending,
+)
 from services.gateway.web.staff.common import router
 from services.runtime.rpc import RpcError
 
-__all__ = ["data", "events", "install", "newsletters", "people", "sending"]
+__all__ = [
+    "calls",
+    "data",
+    "events",
+    "install",
+    "newsletters",
+    "organisations",
+    "people",
+    "sending",
+]
 
 
 def install(app: FastAPI) -> None:

@@ -76,6 +76,7 @@ STATUSES = {
     "cancelled": "annulée",
     "completed": "terminée",
 }
+MODES: dict[str, str] = {"onsite": "sur place", "online": "en ligne"}
 REGISTRATION_STATUSES = {
     "confirmed": "confirmée",
     "waitlisted": "en liste d'attente",
@@ -318,6 +319,8 @@ async def registrants(
         waiting=waiting,
         cancelled=cancelled,
         statuses=REGISTRATION_STATUSES,
+        modes=MODES,
+        hybrid=event.format is EventFormat.HYBRID and event.status == "published",
         when=paris_text,
     )
 
@@ -345,6 +348,36 @@ async def promote(registration_id: uuid.UUID, rpc: Rpc, staff: StaffPage) -> Res
     """Give a seat to someone waiting, past the list (staff may exceed the capacity)."""
     command = MoveRegistrationV1(registration_id=registration_id, promote=True, by=staff.email)
     return _back_to_registrants(await rpc.call(command, RegistrationV1))
+
+
+@router.post("/equipe/inscriptions/{registration_id}/mode", response_class=HTMLResponse)
+async def change_mode(
+    request: Request, registration_id: uuid.UUID, rpc: Rpc, staff: StaffPage
+) -> Response:
+    """Move a registrant of a hybrid event to the other mode. With no seat left in that mode
+    the registration goes to the end of its waiting list (the events service decides, and the
+    person is told by mail); the page warns of it beside the button."""
+    form = await request.form()
+    mode = str(form.get("mode", ""))
+    if mode not in MODES:
+        return _page(
+            request,
+            "staff/refused.html.j2",
+            422,
+            title="Action refusée",
+            message="Choisissez « sur place » ou « en ligne ».",
+            code=422,
+        )
+    command = MoveRegistrationV1(
+        registration_id=registration_id,
+        mode="onsite" if mode == "onsite" else "online",
+        by=staff.email,
+    )
+    registration = await rpc.call(command, RegistrationV1)
+    return RedirectResponse(
+        f"/equipe/evenements/{registration.event_id}/inscrits#r-{registration_id}",
+        status_code=303,
+    )
 
 
 @router.post("/equipe/inscriptions/{registration_id}/annulation", response_class=HTMLResponse)
