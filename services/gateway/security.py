@@ -81,8 +81,14 @@ MULTIPART_START_BYTES = 64 * 1024
 """A multipart form (a file upload) is checked on its first 64 KiB: its CSRF field must come
 before the file (forms list fields in document order); the rest streams to the route."""
 
+FORM_MAX_BYTES = 1024 * 1024
+"""Any other body posted without an API token (a page's form, a visitor's JSON) is read here
+whole, so it is refused above 1 MiB (413) before it can fill the memory; file uploads are
+multipart and are limited by their routes as they stream."""
+
 CSRF_FAILED = "Ce formulaire a expiré ou ne vient pas de ce site : rechargez la page et réessayez."
 TOO_MANY = "Trop de demandes en peu de temps : réessayez dans quelques minutes."
+TOO_LARGE = "Ce formulaire est trop volumineux (1 Mo au plus) : raccourcissez-le et réessayez."
 
 
 def served_over_https(settings: GatewaySettings) -> bool:
@@ -175,8 +181,17 @@ class SiteSecurity:
                 # our forms); the route streams the rest, never held whole in memory.
                 body, more = await _read_start(receive, MULTIPART_START_BYTES)
                 receive = _replay(body, then=receive if more else None)
-            else:
+            elif exempt:
                 body = await _read_body(receive)
+                receive = _replay(body)
+            else:
+                body, more = await _read_start(receive, FORM_MAX_BYTES + 1)
+                if more or len(body) > FORM_MAX_BYTES:
+                    refusal = self._refuse(
+                        path, 413, "too_large", "Formulaire trop volumineux", TOO_LARGE
+                    )
+                    await refusal(scope, _replay(b""), send)
+                    return
                 receive = _replay(body)
             refusal = None if exempt else await self._limited(scope, headers, body)
             if refusal is None and not exempt:

@@ -94,6 +94,26 @@ class TestCsrf:
         assert wrong.status_code == 403
         assert sent.status_code == 303  # signed out, back to the space
 
+    async def test_an_oversized_form_is_refused_in_french_before_it_is_read_whole(
+        self, database, nats_server
+    ):
+        async with browser(database, nats_server) as client:
+            page = await client.get("/espace")
+            token = _csrf_field(page.text)
+            huge = await client.post(
+                "/espace/deconnexion", data={"csrf_token": token, "x": "a" * (1024 * 1024)}
+            )
+            json_body = await client.post(
+                f"/api/v1/events/{ANY_ID}/registrations", content=b"[" * (2 * 1024 * 1024)
+            )
+            fine = await client.post("/espace/deconnexion", data={"csrf_token": token})
+
+        assert huge.status_code == 413
+        assert "trop volumineux" in huge.text
+        assert json_body.status_code == 413
+        assert json_body.json()["error"]["code"] == "too_large"
+        assert fine.status_code == 303
+
     async def test_a_token_signed_by_someone_else_is_refused(self, database, nats_server):
         async with browser(database, nats_server) as client:
             client.cookies.set(CSRF_COOKIE, "abc.def")
