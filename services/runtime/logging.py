@@ -49,6 +49,26 @@ def configure_logging(settings: LogSettings, *, service: str) -> None:
     structlog.contextvars.bind_contextvars(service=service)
     for noisy in ("uvicorn.access", "aiosqlite", "asyncio", "reso.bus.messages"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    bus = logging.getLogger("reso.bus.messages")
+    if not any(isinstance(f, IdlePullTimeouts) for f in bus.filters):
+        bus.addFilter(IdlePullTimeouts())
+
+
+class IdlePullTimeouts(logging.Filter):
+    """Drops FastStream's error about a pull consumer's fetch that timed out on an idle stream.
+
+    FastStream 0.7.8 suppresses ``nats.errors.TimeoutError`` around ``fetch`` while nats-py 2.16
+    raises the base ``asyncio.TimeoutError`` when no message came: the consume task ends, its
+    supervisor restarts it at once and logs an ERROR with a traceback (once per process). Nothing
+    failed, so ops should not see an error; any other exception is logged as before.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not (
+            isinstance(error, TimeoutError)
+            and "raised an exception, retrying" in record.getMessage()
+        )
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

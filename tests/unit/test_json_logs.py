@@ -42,3 +42,26 @@ def test_every_line_is_a_json_object_naming_the_service(restore_logging, capsys)
     assert first["level"] == "warning" and first["error"] == "ConnectionRefusedError()"
     assert first["logger"] == "reso.test" and second["logger"] == "uvicorn.error"
     assert first["timestamp"].endswith("Z")
+
+
+def _supervisor_error(error: BaseException) -> None:
+    """What FastStream's task supervisor logs when a consume task ends with ``error``."""
+    try:
+        raise error
+    except BaseException as raised:
+        logging.getLogger("reso.bus.messages").error(
+            "Task-31 raised an exception, retrying...\nIf this behavior causes issues…",
+            exc_info=raised,
+        )
+
+
+def test_an_idle_pull_timing_out_is_not_logged_as_an_error_but_a_crash_is(
+    restore_logging, capsys
+) -> None:
+    configure_logging(LogSettings(format="json", level="INFO"), service="events")
+    _supervisor_error(TimeoutError())  # nats-py: no message came before the fetch's expiry
+    _supervisor_error(ValueError("a handler's bug"))
+
+    records = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert len(records) == 1
+    assert records[0]["level"] == "error" and "ValueError" in records[0]["exception"]
