@@ -9,8 +9,9 @@ import json
 import signal
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 SERVICE_NAMES = ("members", "events", "newsletters", "dataquartiers", "gateway")
 
@@ -21,6 +22,8 @@ SETTINGS_CLASSES = {
     "dataquartiers": "services.dataquartiers.settings:DataquartiersSettings",
     "gateway": "services.gateway.settings:GatewaySettings",
 }
+
+T = TypeVar("T")
 
 
 def _settings(service: str) -> Any:
@@ -317,6 +320,51 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _staff_accounts(action: Callable[[Any], Awaitable[T]]) -> T:
+    """Run ``action(StaffAccounts)`` on the gateway's database (migrated first)."""
+    from services.gateway.store import StaffAccounts
+    from services.runtime.db import create_engine
+    from services.runtime.migrations import upgrade_sync
+
+    settings = _settings("gateway")
+    upgrade_sync("gateway", settings.database_url)
+
+    async def run() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            return await action(StaffAccounts(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def cmd_staff_list(args: argparse.Namespace) -> int:
+    for account in _staff_accounts(lambda accounts: accounts.list()):
+        state = f"revoked {account.revoked_at:%Y-%m-%d}" if account.revoked_at else "active"
+        partner = f" partner={account.partner}" if account.partner else ""
+        print(f"{account.email}\t{account.role}{partner}\t{state}")
+    return 0
+
+
+def cmd_staff_revoke(args: argparse.Namespace) -> int:
+    if not _staff_accounts(lambda accounts: accounts.revoke(args.email)):
+        print(f"no active staff account for {args.email}", file=sys.stderr)
+        return 1
+    print(f"staff account {args.email} revoked: its token and sessions no longer work")
+    return 0
+
+
+def cmd_staff_rotate(args: argparse.Namespace) -> int:
+    token = _staff_accounts(lambda accounts: accounts.rotate(args.email))
+    if token is None:
+        print(f"no staff account for {args.email}", file=sys.stderr)
+        return 1
+    print(f"new API token for {args.email}, shown only once (the old one no longer works):")
+    print(token)
+    return 0
+
+
 def cmd_mailsink(args: argparse.Namespace) -> int:
     from services.runtime.mailsink import MailSink
 
@@ -417,6 +465,18 @@ def parser() -> argparse.ArgumentParser:
         help="role data: the partner it belongs to (reads restricted datasets shared with it)",
     )
     add.set_defaults(func=cmd_staff_add)
+    listing = staff_commands.add_parser("list", help="staff accounts, their roles and state")
+    listing.set_defaults(func=cmd_staff_list)
+    revoke = staff_commands.add_parser(
+        "revoke", help="revoke an account's token and close its back-office sessions"
+    )
+    revoke.add_argument("email")
+    revoke.set_defaults(func=cmd_staff_revoke)
+    rotate = staff_commands.add_parser(
+        "rotate", help="give an account a new token (the old one and its sessions stop)"
+    )
+    rotate.add_argument("email")
+    rotate.set_defaults(func=cmd_staff_rotate)
 
     sink = commands.add_parser("mailsink", help="run the local SMTP sink")
     sink.add_argument("--dir", default="var/mail")

@@ -187,10 +187,10 @@ class SiteSecurity:
             else:
                 body, more = await _read_start(receive, FORM_MAX_BYTES + 1)
                 if more or len(body) > FORM_MAX_BYTES:
-                    refusal = self._refuse(
+                    too_large = self._refuse(
                         path, 413, "too_large", "Formulaire trop volumineux", TOO_LARGE
                     )
-                    await refusal(scope, _replay(b""), send)
+                    await too_large(scope, _replay(b""), send)
                     return
                 receive = _replay(body)
             refusal = None if exempt else await self._limited(scope, headers, body)

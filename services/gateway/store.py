@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, MetaData, String, Table, delete, insert, select
+from sqlalchemy import Column, Index, MetaData, String, Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.runtime.store import UtcDateTime, utcnow
@@ -108,6 +108,67 @@ class StaffStore:
                 )
             ).first()
         return StaffMember(row.id, row.email, Role(row.role), row.partner) if row else None
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    """A staff account as ``reso staff list`` shows it (never its token)."""
+
+    email: str
+    role: Role
+    partner: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class StaffAccounts:
+    """What ops do to staff accounts: list them, revoke one, give one a new token.
+
+    Revoking or rotating closes the account's back-office sessions in the same transaction:
+    the old token and every browser signed in with it stop working at once."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def list(self) -> list[StaffAccount]:
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(
+                select(
+                    staff.c.email, staff.c.role, staff.c.partner, staff.c.created_at,
+                    staff.c.revoked_at,
+                ).order_by(staff.c.email)
+            )  # fmt: skip
+            return [
+                StaffAccount(row.email, Role(row.role), row.partner, row.created_at, row.revoked_at)
+                for row in rows
+            ]
+
+    async def revoke(self, email: str) -> bool:
+        """Revoke the account's token (False: no such live account)."""
+        return await self._replace(email, revoked_at=utcnow()) is not None
+
+    async def rotate(self, email: str) -> str | None:
+        """A new token for a live or revoked account (shown once); the old one stops working."""
+        token = new_token()
+        changed = await self._replace(email, token_hash=hash_token(token), revoked_at=None)
+        return token if changed is not None else None
+
+    async def _replace(self, email: str, **values: object) -> str | None:
+        address = email.strip().casefold()
+        async with self._engine.begin() as connection:
+            condition = staff.c.email == address
+            if "token_hash" not in values:
+                condition = condition & staff.c.revoked_at.is_(None)
+            staff_id = (
+                await connection.execute(select(staff.c.id).where(condition))
+            ).scalar_one_or_none()
+            if staff_id is None:
+                return None
+            await connection.execute(update(staff).where(staff.c.id == staff_id).values(**values))
+            await connection.execute(
+                delete(staff_sessions).where(staff_sessions.c.staff_id == staff_id)
+            )
+            return str(staff_id)
 
 
 @dataclass(frozen=True)
