@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from typing import Protocol
 
 import aiosmtplib
@@ -50,14 +49,25 @@ from services.runtime.errors import InvalidInput, NotFound
 HOUR = timedelta(hours=1)
 
 
+@dataclass(frozen=True)
+class WireMessage:
+    """A delivery's message as the SMTP server receives it: the envelope and the MIME bytes
+    (CRLF line ends), built once per attempt without an ``EmailMessage`` object tree."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    data: bytes
+    message_id: str
+
+
 class Transport(Protocol):
-    """Sends one message over SMTP (``smtp_pool.SmtpPool``); raises aiosmtplib's errors."""
+    """Sends one message over SMTP (``issue_mail.SmtpPool``); raises aiosmtplib's errors."""
 
-    async def send(self, message: EmailMessage) -> None: ...
+    async def send(self, message: WireMessage) -> None: ...
 
 
-Compose = Callable[[Delivery, OutgoingMessage], EmailMessage]
-"""Builds a delivery's MIME message from its rendered content (``smtp_pool.compose_issue``)."""
+Compose = Callable[[Delivery, OutgoingMessage], WireMessage]
+"""Builds a delivery's MIME message from its rendered content (``issue_mail.issue_composer``)."""
 
 Audience = Callable[[NewslettersUnitOfWork, Issue], Awaitable[list[Recipient]]]
 """Who an issue goes to, read in the transaction that freezes it (``issue_recipients``)."""
@@ -386,7 +396,7 @@ async def _deliver_one(
         return Result(delivery, Outcome.FAILED, f"refusé par le serveur SMTP : {error}")
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
         return Result(delivery, Outcome.RETRY, repr(error))
-    return Result(delivery, Outcome.SENT, message_id=str(message["Message-ID"]))
+    return Result(delivery, Outcome.SENT, message_id=message.message_id)
 
 
 async def settle_batch(
