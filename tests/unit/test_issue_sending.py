@@ -295,8 +295,10 @@ class TestRenderingOncePerSend:
             assert parsed["To"].addresses[0].addr_spec == person.email
             # Exactly what rendering the issue for this one recipient gives (the signed links
             # aside: the preferences link carries the second it was signed).
-            reader = IssueRecipient(person.subscriber_id, person.email, person.first_name,
-                                    person.last_name, person.subscriber_id, LETTER.slug)  # fmt: skip
+            reader = IssueRecipient(
+                person.subscriber_id, person.email, person.first_name, person.last_name,
+                person.subscriber_id, LETTER.slug,
+            )  # fmt: skip
             alone = render_issue(issue, LETTER, reader, links, CENTRE)
             assert _JETON.sub("…", outgoing.text) == _JETON.sub("…", alone.text)
             assert _JETON.sub("…", unescape(outgoing.html)) == _JETON.sub("…", unescape(alone.html))
