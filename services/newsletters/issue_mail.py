@@ -176,7 +176,7 @@ _QUOTABLE = re.compile(r"[\x20-\x7e]*")
 class _IssueComposer:
     def __init__(self, centre: CentreSettings) -> None:
         self._centre = centre
-        self._headers: dict[tuple[str, str, bool], str] = {}
+        self._headers: dict[tuple[str, str | tuple[str, str], bool], str] = {}
 
     def __call__(self, delivery: Delivery, outgoing: OutgoingMessage) -> WireMessage:
         recipient = delivery.recipient
@@ -191,7 +191,7 @@ class _IssueComposer:
             boundary = "=_reso_" + secrets.token_hex(12)
         head = [
             self._kept("Subject", outgoing.subject, utf8),
-            self._kept("From", _address(sender_name, sender_email), utf8),
+            self._kept("From", (sender_name, sender_email), utf8),
             _to(recipient.display_name, recipient.email, utf8),
             f"Date: {format_datetime(datetime.now(UTC))}{CRLF}",
             _header("Message-ID", key, utf8),
@@ -220,14 +220,16 @@ class _IssueComposer:
             sender=sender_email, recipients=(recipient.email,), data=data, message_id=key
         )
 
-    def _kept(self, name: str, value: str | Address, utf8: bool) -> str:
-        """A header that is the same for many messages, encoded once."""
-        cache_key = (name, str(value), utf8)
+    def _kept(self, name: str, value: str | tuple[str, str], utf8: bool) -> str:
+        """A header that is the same for many messages (an address: its name and addr-spec),
+        encoded once."""
+        cache_key = (name, value, utf8)
         line = self._headers.get(cache_key)
         if line is None:
             if len(self._headers) >= 256:
                 self._headers.clear()
-            line = self._headers[cache_key] = _header(name, value, utf8)
+            parsed = value if isinstance(value, str) else _address(*value)
+            line = self._headers[cache_key] = _header(name, parsed, utf8)
         return line
 
 

@@ -313,7 +313,10 @@ async def claim_batch(
         for stale in await work.sends.cancelled_sends_with_stale_leases(now):
             await work.sends.cancel_unsent(stale, now)
         for send in await work.sends.active():
-            budget = send.rate_per_hour - await work.sends.in_window(send.id, now - HOUR)
+            if send.rate_per_hour - send.total >= rules.batch_size:
+                budget = rules.batch_size  # the hourly budget cannot bind: not counted
+            else:
+                budget = send.rate_per_hour - await work.sends.in_window(send.id, now - HOUR)
             claimed = await work.sends.claim(
                 send.id, now, rules.lease, min(rules.batch_size, budget)
             )
@@ -331,7 +334,7 @@ async def claim_batch(
                 if claimed:
                     await work.commit()
                     return send, claimed
-            elif budget > 0 and await work.sends.unsettled(send.id) == 0:
+            elif budget > 0 and not await work.sends.has_unsettled(send.id):
                 await finish(work, send, now)
                 await work.sends.save(send)
                 log.info("send done", send_id=str(send.id))
@@ -444,7 +447,7 @@ async def settle_batch(
             log.warning(
                 "send paused automatically", send_id=str(send.id), reason=send.paused_reason
             )
-        if send.status is SendStatus.SENDING and await work.sends.unsettled(send.id) == 0:
+        if send.status is SendStatus.SENDING and not await work.sends.has_unsettled(send.id):
             await finish(work, send, now)
             log.info("send done", send_id=str(send.id))
         await work.sends.save(send)
