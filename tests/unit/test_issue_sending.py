@@ -186,6 +186,20 @@ class TestDeliveryMessage:
         assert _part(parsed, "plain") == long_line + "\n"
         assert _part(parsed, "html") == f"<p>{long_line}</p>\n"
 
+    def test_a_non_ascii_address_gets_utf8_headers_as_they_are(self):
+        compose = issue_composer(CENTRE)
+        jose = Recipient(uuid.uuid4(), "josé@exemple.fr", "Zoé", "Lefèvre")
+        delivery = Delivery(uuid.uuid4(), uuid.uuid4(), jose, DeliveryState.SENDING, 1, NOW)
+        outgoing = OutgoingMessage(subject="La Minute – décembre", html="<p>é</p>", text="é")
+        message = compose(delivery, outgoing)
+        head = message.data.split(b"\r\n\r\n")[0].decode()
+        assert "To: Zoé Lefèvre <josé@exemple.fr>\r\n" in head  # SMTPUTF8 (RFC 6531)
+        assert "Subject: La Minute – décembre\r\n" in head
+        assert message.recipients == ("josé@exemple.fr",)
+        assert [p.get_content_type() for p in _parse(message.data).iter_parts()] == [
+            "text/plain", "text/html",
+        ]  # fmt: skip
+
 
 # --- one rendering per send, personal per recipient -------------------------------------------
 
