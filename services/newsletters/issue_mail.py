@@ -171,6 +171,7 @@ _MAX_LINE = 998  # RFC 5322
 _POLICIES = tuple(policy.clone(linesep=CRLF) for policy in ISSUE_POLICIES)
 _ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+( [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _QUOTABLE = re.compile(r"[\x20-\x7e]*")
+_ADDR_SPEC = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,253}")
 
 
 class _IssueComposer:
@@ -243,15 +244,17 @@ def _header(name: str, value: str | Address, utf8: bool) -> str:
 
 
 def _to(name: str, addr_spec: str, utf8: bool) -> str:
-    """``To``, per recipient, without the stdlib's header parser for the usual names: a bare
-    name, a quoted one, or one UTF-8 encoded word (RFC 2047, the shorter of Q and B)."""
-    if addr_spec.isascii() and _plain("To", addr_spec) and "<" not in addr_spec:
+    """``To``, per recipient, without the stdlib's header parser for the usual names and
+    addresses: a bare name, a quoted one, or one UTF-8 encoded word (RFC 2047, the shorter of Q
+    and B). Anything else (a long or odd name, an unusual or non-ASCII address) goes through
+    the stdlib's header classes."""
+    if _ADDR_SPEC.fullmatch(addr_spec) and len(name) < 200 and "=?" not in name:
         if not name:
             return f"To: {addr_spec}{CRLF}"
         if _ATOMS.fullmatch(name):
             return f"To: {name} <{addr_spec}>{CRLF}"
         if name.isascii():
-            if _QUOTABLE.fullmatch(name) and len(name) < 200:
+            if _QUOTABLE.fullmatch(name):
                 quoted = name.replace("\\", "\\\\").replace('"', '\\"')
                 return f'To: "{quoted}" <{addr_spec}>{CRLF}'
         elif name.isprintable() and not utf8:

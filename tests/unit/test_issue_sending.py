@@ -186,6 +186,20 @@ class TestDeliveryMessage:
         assert _part(parsed, "plain") == long_line + "\n"
         assert _part(parsed, "html") == f"<p>{long_line}</p>\n"
 
+    @pytest.mark.parametrize(
+        "name",
+        ['Jean "Jo" Dupont', "a\\b", "O'Neil", "J. Doe", "Zoé <b>&", "Zoé", "李 小龙", "x,y",
+         "Émile (maire)", "a_b=c", "Marie-Hélène de la Fontaine-Saint-Exupéry " * 3],
+    )  # fmt: skip
+    def test_the_recipients_name_reads_back_as_typed(self, name: str):
+        compose = issue_composer(CENTRE)
+        person = Recipient(uuid.uuid4(), "p@exemple.fr", name.strip(), None)
+        delivery = Delivery(uuid.uuid4(), uuid.uuid4(), person, DeliveryState.SENDING, 1, NOW)
+        message = compose(delivery, OutgoingMessage(subject="Objet", html="<p>x</p>", text="x"))
+        to = _parse(message.data)["To"].addresses[0]
+        assert (to.display_name, to.addr_spec) == (name.strip(), "p@exemple.fr")
+        assert message.data.split(b"\r\n\r\n")[0].isascii()
+
     def test_a_non_ascii_address_gets_utf8_headers_as_they_are(self):
         compose = issue_composer(CENTRE)
         jose = Recipient(uuid.uuid4(), "josé@exemple.fr", "Zoé", "Lefèvre")
