@@ -217,7 +217,7 @@ async def _baseline(port: int, n: int) -> float:
         delivery = Delivery(uuid.uuid4(), ref.send_id, recipient, DeliveryState.SENDING, 1,
                             datetime.now(UTC))  # fmt: skip
         message = compose(delivery, await renderer.render(ref, recipient))
-        messages.append((str(settings.centre.email), [recipient.email], message.as_bytes()))
+        messages.append((message.sender, list(message.recipients), message.data))
     queue = list(reversed(messages))
 
     async def connection() -> None:

@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from typing import Protocol
 
 import aiosmtplib
@@ -50,14 +49,25 @@ from services.runtime.errors import InvalidInput, NotFound
 HOUR = timedelta(hours=1)
 
 
+@dataclass(frozen=True)
+class WireMessage:
+    """A delivery's message as the SMTP server receives it: the envelope and the MIME bytes
+    (CRLF line ends), built once per attempt without an ``EmailMessage`` object tree."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    data: bytes
+    message_id: str
+
+
 class Transport(Protocol):
-    """Sends one message over SMTP (``smtp_pool.SmtpPool``); raises aiosmtplib's errors."""
+    """Sends one message over SMTP (``issue_mail.SmtpPool``); raises aiosmtplib's errors."""
 
-    async def send(self, message: EmailMessage) -> None: ...
+    async def send(self, message: WireMessage) -> None: ...
 
 
-Compose = Callable[[Delivery, OutgoingMessage], EmailMessage]
-"""Builds a delivery's MIME message from its rendered content (``smtp_pool.compose_issue``)."""
+Compose = Callable[[Delivery, OutgoingMessage], WireMessage]
+"""Builds a delivery's MIME message from its rendered content (``issue_mail.issue_composer``)."""
 
 Audience = Callable[[NewslettersUnitOfWork, Issue], Awaitable[list[Recipient]]]
 """Who an issue goes to, read in the transaction that freezes it (``issue_recipients``)."""
@@ -303,7 +313,10 @@ async def claim_batch(
         for stale in await work.sends.cancelled_sends_with_stale_leases(now):
             await work.sends.cancel_unsent(stale, now)
         for send in await work.sends.active():
-            budget = send.rate_per_hour - await work.sends.in_window(send.id, now - HOUR)
+            if send.rate_per_hour - send.total >= rules.batch_size:
+                budget = rules.batch_size  # the hourly budget cannot bind: not counted
+            else:
+                budget = send.rate_per_hour - await work.sends.in_window(send.id, now - HOUR)
             claimed = await work.sends.claim(
                 send.id, now, rules.lease, min(rules.batch_size, budget)
             )
@@ -321,7 +334,7 @@ async def claim_batch(
                 if claimed:
                     await work.commit()
                     return send, claimed
-            elif budget > 0 and await work.sends.unsettled(send.id) == 0:
+            elif budget > 0 and not await work.sends.has_unsettled(send.id):
                 await finish(work, send, now)
                 await work.sends.save(send)
                 log.info("send done", send_id=str(send.id))
@@ -386,7 +399,7 @@ async def _deliver_one(
         return Result(delivery, Outcome.FAILED, f"refusé par le serveur SMTP : {error}")
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
         return Result(delivery, Outcome.RETRY, repr(error))
-    return Result(delivery, Outcome.SENT, message_id=str(message["Message-ID"]))
+    return Result(delivery, Outcome.SENT, message_id=message.message_id)
 
 
 async def settle_batch(
@@ -434,7 +447,7 @@ async def settle_batch(
             log.warning(
                 "send paused automatically", send_id=str(send.id), reason=send.paused_reason
             )
-        if send.status is SendStatus.SENDING and await work.sends.unsettled(send.id) == 0:
+        if send.status is SendStatus.SENDING and not await work.sends.has_unsettled(send.id):
             await finish(work, send, now)
             log.info("send done", send_id=str(send.id))
         await work.sends.save(send)

@@ -209,6 +209,10 @@ class SendRepository:
 
         PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so replicas claim disjoint batches. SQLite: the
         unit of work holds the write lock (``BEGIN IMMEDIATE``) from the read to the commit.
+
+        Ordered by ``next_attempt_at`` alone, the order of the due index
+        (``ix_issue_deliveries_due``): a tie-break on ``id`` made the database sort every due
+        delivery of the send (all of them share the freezing time) for each batch.
         """
         if limit <= 0:
             return []
@@ -221,7 +225,7 @@ class SendRepository:
                 )
             )
             .where(issue_deliveries.c.next_attempt_at <= now)
-            .order_by(issue_deliveries.c.next_attempt_at, issue_deliveries.c.id)
+            .order_by(issue_deliveries.c.next_attempt_at)
             .limit(limit)
         )
         if self._dialect == "postgresql":
@@ -296,14 +300,19 @@ class SendRepository:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def cancelled_sends_with_stale_leases(self, now: datetime) -> list[uuid.UUID]:
-        """Cancelled sends some of whose deliveries a worker held when it died."""
-        rows = await self._session.execute(
-            select(issue_deliveries.c.send_id)
-            .join(sends, sends.c.id == issue_deliveries.c.send_id)
-            .where(sends.c.status == SendStatus.CANCELLED.value)
+        """Cancelled sends some of whose deliveries a worker held when it died (from the sends,
+        each looked up in the deliveries' (send, status) index: never a scan of every delivery
+        ever made)."""
+        stale = (
+            select(issue_deliveries.c.id)
+            .where(issue_deliveries.c.send_id == sends.c.id)
             .where(issue_deliveries.c.status == DeliveryState.SENDING.value)
             .where(issue_deliveries.c.next_attempt_at <= now)
-            .distinct()
+        )
+        rows = await self._session.execute(
+            select(sends.c.id)
+            .where(sends.c.status == SendStatus.CANCELLED.value)
+            .where(stale.exists())
         )
         return [uuid.UUID(value) for value in rows.scalars()]
 
@@ -320,6 +329,21 @@ class SendRepository:
             .where(issue_deliveries.c.sent_at >= now - timedelta(minutes=1))
         )
         return Counts({status: int(n) for status, n in rows}, int(recent or 0))
+
+    async def has_unsettled(self, send_id: uuid.UUID) -> bool:
+        """Whether a delivery of the send is still pending or being sent (stops at the first
+        found, where counting them read every one after each batch)."""
+        found = await self._session.scalar(
+            select(issue_deliveries.c.id)
+            .where(issue_deliveries.c.send_id == str(send_id))
+            .where(
+                issue_deliveries.c.status.in_(
+                    [DeliveryState.PENDING.value, DeliveryState.SENDING.value]
+                )
+            )
+            .limit(1)
+        )
+        return found is not None
 
     async def unsettled(self, send_id: uuid.UUID) -> int:
         return int(
