@@ -63,14 +63,14 @@ def _settings(url: str, nats_url: str, smtp_port: int, **overrides: Any) -> News
 
 @asynccontextmanager
 async def _staff_gateway(
-    database: Any, nats_url: str
+    database: Any, nats_url: str, email: str | None = None
 ) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
     async with gateway(
         database("gateway"), nats_url, bounce_webhook_secret=SecretStr(BOUNCE_SECRET)
     ) as client:
         store: StaffStore = client.app.state.staff  # type: ignore[attr-defined]
-        staff = {"Authorization": f"Bearer {await store.add(unique_email(), Role.STAFF)}"}
-        yield client, staff
+        token = await store.add(email or unique_email(), Role.STAFF)
+        yield client, {"Authorization": f"Bearer {token}"}
 
 
 def _audience(people: list[Recipient]) -> Any:
@@ -245,6 +245,69 @@ class TestSendingAnIssue:
             assert not delivered & {p.email for p in down}
         finally:
             sink.stop()
+
+
+class TestCancellingASendUnderWay:
+    async def test_the_issue_ends_cancelled_out_of_the_archive_with_what_was_sent_counted(
+        self, database, nats_server, mail_sink
+    ):
+        people = recipients(30)
+        url = database("newsletters")
+        app = build_newsletters(
+            _settings(url, nats_server.url, mail_sink.port, send_batch_size=2),
+            audience=_audience(people),
+        )
+        director = unique_email("direction")
+        async with (
+            running(app),
+            _staff_gateway(database, nats_server.url, director) as (client, staff),
+        ):
+            issue = await _draft(url)
+            started = await client.post(
+                "/api/v1/newsletters/sends",
+                json={"issue_id": issue, "rate_per_second": 4},
+                headers=staff,
+            )
+            assert started.status_code == 201, started.text
+            send_id = started.json()["send_id"]
+
+            async def some_sent() -> dict[str, Any] | None:
+                body = await _progress(client, staff, send_id)
+                return body if body["sent"] >= 2 else None
+
+            await wait_until(some_sent, timeout=30)
+            cancelled = await client.post(
+                f"/api/v1/newsletters/sends/{send_id}/cancel", headers=staff
+            )
+            assert cancelled.status_code == 200, cancelled.text
+
+            async def settled() -> dict[str, Any] | None:
+                body = await _progress(client, staff, send_id)
+                return body if body["pending"] == 0 else None
+
+            final = await wait_until(settled, timeout=30)
+            the_issue = await client.get(f"/api/v1/newsletters/issues/{issue}", headers=staff)
+            archive = await client.get("/api/v1/newsletters/letters/la-minute-pop/archive")
+            page = await client.get("/api/v1/newsletters/letters/la-minute-pop/archive/1")
+            again = await client.post(f"/api/v1/newsletters/sends/{send_id}/cancel", headers=staff)
+            resumed = await client.post(
+                f"/api/v1/newsletters/sends/{send_id}/resume", headers=staff
+            )
+
+        assert cancelled.json()["status"] == "cancelled"
+        assert (final["status"], final["cancelled_by"], final["started_by"]) == (
+            "cancelled", director, director,
+        )  # fmt: skip
+        assert final["finished_at"] is not None
+        # Every recipient in a final state; what left before the cancel is counted as sent.
+        assert final["sent"] + final["failed"] + final["cancelled"] == 30
+        assert 2 <= final["sent"] < 30 and final["cancelled"] > 0
+        assert len(sink_messages(mail_sink.directory)) == final["sent"]
+        assert the_issue.json()["status"] == "cancelled"
+        assert the_issue.json()["sent_at"] is None
+        assert archive.json()["issues"] == [] and page.status_code == 404
+        assert again.status_code == 200 and again.json()["cancelled_by"] == director
+        assert resumed.status_code == 409
 
 
 DSN = """\

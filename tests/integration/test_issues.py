@@ -70,12 +70,15 @@ class Engine:
 
     def __init__(self) -> None:
         self.started: list[tuple[uuid.UUID, list[str]]] = []
+        self.started_by: list[str] = []
+        self.staff_email = ""  # the platform's staff member
 
-    async def start(self, work: NewslettersUnitOfWork, issue_id: uuid.UUID) -> None:
+    async def start(self, work: NewslettersUnitOfWork, issue_id: uuid.UUID, by: str) -> None:
         issue = await work.issues.get(issue_id)
         assert issue is not None
         audience = await handlers.issue_audience(work, issue)
         self.started.append((issue_id, [r.email for r in audience]))
+        self.started_by.append(by)
 
 
 @asynccontextmanager
@@ -92,7 +95,10 @@ async def _platform(
         gateway(database("gateway"), nats_server.url) as client,
     ):
         store: StaffStore = client.app.state.staff  # type: ignore[attr-defined]
-        staff = {"Authorization": f"Bearer {await store.add(unique_email(), Role.STAFF)}"}
+        email = unique_email()
+        if engine is not None:
+            engine.staff_email = email
+        staff = {"Authorization": f"Bearer {await store.add(email, Role.STAFF)}"}
         yield app, client, staff
 
 
@@ -617,6 +623,7 @@ class TestSchedule:
         assert past.status_code == 422 and "futur" in past.text
         assert cancelled.json()["status"] == "cancelled"
         assert [issue_id for issue_id, _ in engine.started] == [uuid.UUID(issue["id"])]
+        assert engine.started_by == [engine.staff_email], "started by who scheduled it"
         assert rows[issue["id"]].status == "sending"
         assert rows[issue["id"]].frozen is not None
         assert rows[other["id"]].status == "cancelled"
@@ -676,6 +683,7 @@ class TestSendNow:
         assert sent.status_code == 200, sent.text
         assert sent.json()["status"] == "sending"
         assert [issue_id for issue_id, _ in engine.started] == [uuid.UUID(issue["id"])]
+        assert engine.started_by == [engine.staff_email], "started by who sent it now"
         assert again.status_code == 409
 
     async def test_send_now_mails_the_audience_once_then_the_issue_is_sent_and_archived(

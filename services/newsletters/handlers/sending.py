@@ -43,7 +43,12 @@ from services.newsletters.domain.sending import (
     retry_after,
 )
 from services.newsletters.handlers.common import UowFactory, log
-from services.newsletters.handlers.issues import StartSend, issue_audience, live_content
+from services.newsletters.handlers.issues import (
+    StartSend,
+    end_cancelled_send,
+    issue_audience,
+    live_content,
+)
 from services.newsletters.store import NewslettersUnitOfWork
 from services.runtime.errors import InvalidInput, NotFound
 
@@ -191,7 +196,7 @@ def issue_starter(
     """What "send now" and the scheduler call once the issue is ``sending``: freeze its
     audience into deliveries at the default rates, in the same transaction."""
 
-    async def start(work: NewslettersUnitOfWork, issue_id: uuid.UUID) -> None:
+    async def start(work: NewslettersUnitOfWork, issue_id: uuid.UUID, by: str) -> None:
         issue = await work.issues.get(issue_id)
         if issue is None:
             raise NotFound("Aucun numéro avec cet identifiant.")
@@ -201,7 +206,7 @@ def issue_starter(
             audience,
             rate_per_second=rules.default_rate_per_second,
             rate_per_hour=rules.default_rate_per_hour,
-            by="newsletters",  # "send now" or the scheduler (the staff member is logged there)
+            by=by,  # who sent it now, or who scheduled it
             now=clock(),
         )
 
@@ -253,8 +258,9 @@ async def control_send(command: ControlSendV1, uow: UowFactory, now: datetime) -
         elif command.action == "resume":
             send.resume()
         else:
-            send.cancel(now)
+            send.cancel(now, command.by)
             await work.sends.cancel_unsent(send.id, now)
+            await end_cancelled_send(work, send.issue_id)
         await work.sends.save(send)
         await work.commit()
     log.info("send " + command.action, send_id=str(command.send_id), by=command.by)
@@ -287,6 +293,8 @@ async def send_progress(query: GetSendProgressV1, uow: UowFactory, now: datetime
         eta_seconds=round(eta, 1) if eta is not None else None,
         started_at=send.started_at,
         finished_at=send.finished_at,
+        started_by=send.started_by,
+        cancelled_by=send.cancelled_by,
     )
 
 

@@ -39,6 +39,7 @@ def _issue(row: Any) -> Issue:
         frozen=json.loads(row.frozen) if row.frozen else None,
         scheduled_at=row.scheduled_at,
         sent_at=row.sent_at,
+        scheduled_by=row.scheduled_by,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -54,6 +55,7 @@ def _values(issue: Issue) -> dict[str, Any]:
         "frozen": json.dumps(issue.frozen, ensure_ascii=False) if issue.frozen else None,
         "scheduled_at": issue.scheduled_at,
         "sent_at": issue.sent_at,
+        "scheduled_by": issue.scheduled_by,
         "updated_at": utcnow(),
     }
 

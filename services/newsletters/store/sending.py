@@ -39,6 +39,7 @@ def _send(row: Any) -> Send:
         consecutive_errors=row.consecutive_errors,
         paused_reason=row.paused_reason,
         finished_at=row.finished_at,
+        cancelled_by=row.cancelled_by,
     )
 
 
@@ -138,6 +139,7 @@ class SendRepository:
                 consecutive_errors=send.consecutive_errors,
                 paused_reason=send.paused_reason,
                 finished_at=send.finished_at,
+                cancelled_by=send.cancelled_by,
             )
         )
 
