@@ -3,8 +3,10 @@ database, an SMTP sink that refuses some recipients, and what the sink received.
 
 from __future__ import annotations
 
+import bisect
 import email
 import email.policy
+import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -118,6 +120,24 @@ class PickyStore(Store):
             return "451 4.7.1 Réessayez plus tard"
         envelope.rcpt_tos.append(address)
         return "250 OK"
+
+
+class TimedStore(Store):
+    """The sink, noting when each message arrived (``time.time()``, at the end of DATA)."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory)
+        self.arrivals: list[float] = []
+
+    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
+        self.arrivals.append(time.time())
+        return await super().handle_DATA(server, session, envelope)
+
+
+def busiest_second(arrivals: list[float]) -> int:
+    """The most messages that arrived within any one second."""
+    times = sorted(arrivals)
+    return max((bisect.bisect_left(times, t + 1.0) - i for i, t in enumerate(times)), default=0)
 
 
 def sink_messages(directory: Path) -> list[EmailMessage]:

@@ -365,15 +365,21 @@ async def deliver(
     async def worker() -> None:
         while not queue.empty():
             delivery = queue.get_nowait()
-            async with limiter(send):
-                results.append(await _deliver_one(send, delivery, renderer, compose, transport))
+            results.append(
+                await _deliver_one(send, delivery, renderer, compose, transport, limiter)
+            )
 
     await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(deliveries))))))
     return results
 
 
 async def _deliver_one(
-    send: Send, delivery: Delivery, renderer: Renderer, compose: Compose, transport: Transport
+    send: Send,
+    delivery: Delivery,
+    renderer: Renderer,
+    compose: Compose,
+    transport: Transport,
+    limiter: Limiter,
 ) -> Result:
     try:
         message = compose(delivery, await renderer.render(send.ref, delivery.recipient))
@@ -381,7 +387,8 @@ async def _deliver_one(
         log.error("issue message cannot be built", delivery_id=str(delivery.id), error=repr(error))
         return Result(delivery, Outcome.FAILED, f"message impossible à construire : {error!r}")
     try:
-        await transport.send(message)
+        async with limiter(send):  # the rate holds when messages leave, however long rendering
+            await transport.send(message)
     except aiosmtplib.SMTPRecipientsRefused as error:
         refused = error.recipients[0] if error.recipients else None
         code = refused.code if refused else 550

@@ -143,6 +143,32 @@ class SendRepository:
             )
         )
 
+    async def reserve_slots(
+        self, send_id: uuid.UUID, count: int, now: datetime
+    ) -> tuple[datetime, float] | None:
+        """Reserve the send's next ``count`` slots of its per-second rate, for every replica at
+        once: from its next free slot (or ``now``, if that is past), one every
+        ``1 / rate_per_second``. Returns the first slot and the rate (None: no such send).
+
+        The send's row is locked (``FOR UPDATE`` on PostgreSQL, the unit of work's write lock
+        on SQLite), so two replicas never get the same slot."""
+        statement = select(sends.c.next_slot_at, sends.c.rate_per_second).where(
+            sends.c.id == str(send_id)
+        )
+        if self._dialect == "postgresql":
+            statement = statement.with_for_update()
+        row = (await self._session.execute(statement)).first()
+        if row is None:
+            return None
+        rate = float(row.rate_per_second)
+        start = max(now, row.next_slot_at) if row.next_slot_at is not None else now
+        await self._session.execute(
+            update(sends)
+            .where(sends.c.id == str(send_id))
+            .values(next_slot_at=start + timedelta(seconds=count / rate))
+        )
+        return start, rate
+
     # --- deliveries ---------------------------------------------------------------------------
 
     async def freeze(
