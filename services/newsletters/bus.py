@@ -61,6 +61,7 @@ from contracts.newsletters import (
     ListArchiveV1,
     ListIssuesV1,
     ListLettersV1,
+    MailUnsubscribeV1,
     PreferencesV1,
     PreviewIssueV1,
     ReportBounceV1,
@@ -77,6 +78,7 @@ from contracts.newsletters import (
     SubscribersPageV1,
     SubscriptionCancelledV1,
     SubscriptionConfirmedV1,
+    UnsubscribeByMailV1,
     UnsubscribeTargetV1,
     UnsubscribeV1,
     UpdateIssueV1,
@@ -296,6 +298,14 @@ def _register_subscriptions(
     @bus.rpc(UnsubscribeV1.subject, description=UnsubscribeV1.__doc__)
     async def unsubscribe(command: UnsubscribeV1) -> UnsubscribeTargetV1:
         return await handlers.unsubscribe(command, uow, links, clock())
+
+    @bus.rpc(UnsubscribeByMailV1.subject, description=UnsubscribeByMailV1.__doc__)
+    async def unsubscribe_by_mail(command: UnsubscribeByMailV1) -> MailUnsubscribeV1:
+        try:
+            raw = base64.b64decode(command.message, validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise InvalidInput("Le message doit être encodé en base64.") from error
+        return await handlers.unsubscribe_by_mail(raw, uow, links, clock())
 
     @bus.rpc(SearchSubscribersV1.subject, description=SearchSubscribersV1.__doc__)
     async def search_subscribers(query: SearchSubscribersV1) -> SubscribersPageV1:
