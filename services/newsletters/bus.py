@@ -114,7 +114,8 @@ def register(
     @bus.consumer(
         MemberRegisteredV1.subject,
         description="Owe the new person a welcome e-mail (asking to confirm the address when "
-        "the event carries a confirmation link), and keep their address (network audiences).",
+        "the event carries a confirmation link), keep their address (network audiences) and "
+        "tie the subscriber of that address to the person.",
     )
     async def on_member_registered(event: MemberRegisteredV1) -> None:
         await handlers.on_member_registered(event, uow)
@@ -123,7 +124,8 @@ def register(
     @bus.consumer(
         PersonUpdatedV1.subject,
         description="Keep the person's current address (matches network members to the "
-        "letters' subscribers; the latest fact wins).",
+        "letters' subscribers; the latest fact wins) and tie the subscriber of that address to "
+        "the person.",
     )
     async def on_person_updated(event: PersonUpdatedV1) -> None:
         await handlers.on_person_address(event, uow)

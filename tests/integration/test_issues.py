@@ -34,7 +34,7 @@ from services.newsletters.store import (
     issues,
     reliability,
 )
-from services.newsletters.store.schema import network_members, person_addresses
+from services.newsletters.store.schema import network_members, person_addresses, subscribers
 from services.runtime.db import session_factory
 from services.runtime.service import ServiceApp
 from tests.support.bus import consumed, publish
@@ -573,6 +573,74 @@ class TestNetworkAudience:
         assert both_preview.json()["audience_size"] == 2, "a network and a commune add up"
         assert [_to(m) for m in mails] == [a.lower()]
         assert str(member) not in kept and str(former) in kept, "erasure reaches the projection"
+
+
+async def _rows(app: ServiceApp, table: Any) -> list[Any]:
+    async with app.engine.connect() as connection:
+        return list((await connection.execute(select(table))).all())
+
+
+class TestSubscribersTiedToPeople:
+    async def test_a_member_s_subscription_follows_the_person_through_an_address_change(
+        self, database, nats_server, mail_sink
+    ):
+        old_a, new_a, b, nobody = (unique_email(n) for n in ("awa", "awa-neuf", "yann", "nina"))
+        awa, yann = uuid.uuid4(), uuid.uuid4()
+        then = datetime(2026, 11, 2, 9, tzinfo=UTC)
+        moved = _person(awa, new_a).model_copy(update={"occurred_at": then + timedelta(days=1)})
+        async with _platform(database, nats_server, mail_sink, Clock(), None) as (
+            app,
+            client,
+            staff,
+        ):
+
+            async def members_say(*facts: Any) -> None:
+                for fact in facts:
+                    await publish(nats_server.url, fact)
+                for fact in facts:
+                    await consumed(nats_server.url, "newsletters", fact.subject)
+
+            async def imported(*addresses: str) -> None:
+                response = await client.post(
+                    f"{API}/subscribers/import",
+                    params={
+                        "letter": "la-minute-pop",
+                        "source": "Formulaire papier, rencontre régionale",
+                        "wording": "J'accepte de recevoir La Minute Pop par e-mail.",
+                        "dry_run": "false",
+                    },
+                    content=CSV.format(a=addresses[0], b=addresses[1], c=addresses[2],
+                                       d=unique_email("autre")).encode("utf-8"),
+                    headers={**staff, "content-type": "text/csv"},
+                )  # fmt: skip
+                assert response.status_code == 200, response.text
+
+            # Awa subscribed before members spoke of her; then she changed her address
+            # (newsletters never mailed her at the old one). Yann was known before subscribing.
+            await members_say(
+                _person(yann, b).model_copy(update={"occurred_at": then}),
+            )
+            await imported(old_a, b, nobody)
+            await members_say(
+                _person(awa, old_a).model_copy(update={"occurred_at": then}),
+                moved,
+                _network(NetworkJoinedV1, awa, then),
+            )
+            tied = {
+                row.email_key: row.person_id
+                for row in await _rows(app, subscribers)
+                if row.email_key in {old_a.lower(), b.lower(), nobody.lower()}
+            }
+            issue = await _issue(client, staff, audience={"networks": ["sante"]})
+            preview = await client.get(f"{API}/issues/{issue['id']}/preview", headers=staff)
+            await members_say(PersonErasedV1(producer="members", centre=CENTRE.slug,
+                                             person_id=awa))  # fmt: skip
+            left = {row.email_key for row in await _rows(app, subscribers)}
+
+        assert tied == {old_a.lower(): str(awa), b.lower(): str(yann), nobody.lower(): None}
+        assert preview.json()["audience_size"] == 1, "the network reaches Awa's subscription"
+        assert old_a.lower() not in left, "erasing Awa reaches the address never mailed"
+        assert {b.lower(), nobody.lower()} <= left
 
 
 class TestSchedule:
