@@ -352,6 +352,32 @@ class TestRateAcrossReplicas:
         assert max(arrivals) - min(arrivals) >= 4.6 - 0.5
 
 
+class TestLeasesAtASlowRate:
+    async def test_replicas_lease_no_more_than_the_shared_rate_sends_within_half_a_lease(
+        self, database
+    ):
+        from datetime import timedelta
+
+        from services.newsletters.handlers.sending import SendingRules, claim_batch
+        from services.runtime.migrations import upgrade
+
+        url = database("newsletters")
+        await upgrade("newsletters", url)
+        rules = SendingRules(batch_size=10, lease=timedelta(seconds=8))
+        async with newsletters_db(url) as uow:
+            send = await freeze(uow, recipients(20), rate_per_second=1)
+            now = datetime.now(UTC)
+            first = await claim_batch(uow, rules, now)
+            second = await claim_batch(uow, rules, now)  # another replica, meanwhile
+            after = await claim_batch(uow, rules, now + timedelta(seconds=9))  # leases ran out
+
+        # At 1 a second, only 4 messages can leave within half of an 8-second lease: a
+        # replica holding 10 would still hold some when its lease ran out.
+        assert first is not None and first[0].id == send.id and len(first[1]) == 4
+        assert second is None
+        assert after is not None and len(after[1]) == 4
+
+
 DSN = """\
 From: MAILER-DAEMON@mx.exemple.fr
 To: bounces@crpv-test.example.org

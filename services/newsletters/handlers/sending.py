@@ -312,8 +312,9 @@ async def claim_batch(
             await work.sends.cancel_unsent(stale, now)
         for send in await work.sends.active():
             budget = send.rate_per_hour - await work.sends.in_window(send.id, now - HOUR)
+            room = await _lease_room(work, send, rules.lease, now)
             claimed = await work.sends.claim(
-                send.id, now, rules.lease, min(rules.batch_size, budget)
+                send.id, now, rules.lease, min(rules.batch_size, budget, room)
             )
             if claimed:
                 blocked = await work.sends.undeliverable(
@@ -335,6 +336,16 @@ async def claim_batch(
                 log.info("send done", send_id=str(send.id))
         await work.commit()
     return None
+
+
+async def _lease_room(
+    work: NewslettersUnitOfWork, send: Send, lease: timedelta, now: datetime
+) -> int:
+    """How many more deliveries may be leased so that every one leased (by any replica) can
+    leave within half a lease at the send's rate, which the replicas share: past that, a
+    lease could run out before its slot comes, and another replica send it again."""
+    within = int(send.rate_per_second * lease.total_seconds() / 2)
+    return max(1, within) - await work.sends.leased(send.id, now)
 
 
 @dataclass

@@ -229,6 +229,19 @@ class SendRepository:
             or 0
         )
 
+    async def leased(self, send_id: uuid.UUID, now: datetime) -> int:
+        """Deliveries of the send held by a worker whose lease still runs."""
+        return int(
+            await self._session.scalar(
+                select(func.count())
+                .select_from(issue_deliveries)
+                .where(issue_deliveries.c.send_id == str(send_id))
+                .where(issue_deliveries.c.status == DeliveryState.SENDING.value)
+                .where(issue_deliveries.c.next_attempt_at > now)
+            )
+            or 0
+        )
+
     async def claim(
         self, send_id: uuid.UUID, now: datetime, lease: timedelta, limit: int
     ) -> list[Delivery]:
