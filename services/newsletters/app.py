@@ -83,7 +83,8 @@ def build_app(
     rules = sending_rules(settings)
     issue_renderer = renderer or IssueRenderer(uow, links, settings.centre)
     compose_issue = issue_composer(settings.centre)
-    limiters = SharedRate(uow)  # the per-second rate, held across replicas
+    # The per-second rate, held across replicas.
+    limiters = SharedRate(uow, reserve_at_most=2 * settings.send_connections)
 
     async def issue_sender(stopping: asyncio.Event) -> None:
         """Claims batches of deliveries, sends them over reused SMTP connections and settles

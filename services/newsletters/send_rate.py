@@ -1,10 +1,16 @@
 """The per-second rate of a send, held across every replica of the sender.
 
 Each send has a next free slot in the database (``sends.next_slot_at``). A replica about to
-send reserves the next few slots of the send at once (a quarter of a second's worth at its
-rate), in one short transaction that locks the send's row, and each message then waits for its
-own slot. Slots are ``1 / rate_per_second`` apart whoever holds them, so the replicas together
-never go faster than the rate, however many they are, and need not know of each other.
+send reserves the next few slots of the send at once, in one short transaction that locks the
+send's row, and each message then waits for its own slot. Slots are ``1 / rate_per_second``
+apart whoever holds them, so the replicas together never go faster than the rate, however many
+they are, and need not know of each other.
+
+How many at once: a quarter of a second's worth at the rate, but no more than twice the
+replica's SMTP connections (what it can use at once). Reserving more than a replica can send
+would hand it a stretch of time the others cannot use: at a rate above what one replica can
+do, the replicas would take turns instead of adding up. The price is one reservation (a
+transaction) per that many messages.
 
 A slot is a time on the replicas' clocks (kept in sync by NTP, as the leases already assume).
 A slot already past by more than ``LATE`` (left over from a batch that ended, or missed while
@@ -46,9 +52,14 @@ class SharedRate:
     the wall clock (a rate is physical time, whatever the service's clock says)."""
 
     def __init__(
-        self, uow: UowFactory, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        uow: UowFactory,
+        *,
+        reserve_at_most: int = 8,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._uow = uow
+        self._reserve_at_most = max(1, reserve_at_most)
         self._clock = clock
         self._sends: dict[uuid.UUID, _Slots] = {}
 
@@ -81,7 +92,8 @@ class SharedRate:
             return slots.times.popleft()
 
     async def _reserve(self, send: Send, slots: _Slots, now: datetime) -> None:
-        count = max(1, math.ceil(send.rate_per_second * RESERVE_SECONDS))
+        wanted = math.ceil(send.rate_per_second * RESERVE_SECONDS)
+        count = max(1, min(wanted, self._reserve_at_most))
         async with self._uow() as work:
             reserved = await work.sends.reserve_slots(send.id, count, now)
             await work.commit()
