@@ -152,3 +152,43 @@ def sink_messages(directory: Path) -> list[EmailMessage]:
 def by_message_id(directory: Path) -> Counter[str]:
     """How many copies of each Message-ID the sink holds."""
     return Counter(str(m["Message-ID"]).strip() for m in sink_messages(directory))
+
+
+class SlotLedger:
+    """Stands in for the database's ``sends.next_slot_at`` behind ``SharedRate``: a unit-of-work
+    factory whose ``sends.reserve_slots`` hands out slots as the repository does, and notes how
+    many each reservation asked for."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.next_slot: datetime | None = None
+        self.reservations: list[int] = []
+
+    def __call__(self) -> Any:
+        return _LedgerWork(self)
+
+
+class _LedgerWork:
+    def __init__(self, ledger: SlotLedger) -> None:
+        self.sends = self
+        self._ledger = ledger
+
+    async def __aenter__(self) -> _LedgerWork:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def commit(self) -> None:
+        return None
+
+    async def reserve_slots(
+        self, send_id: uuid.UUID, count: int, now: datetime
+    ) -> tuple[datetime, float]:
+        from datetime import timedelta
+
+        ledger = self._ledger
+        start = max(now, ledger.next_slot) if ledger.next_slot else now
+        ledger.next_slot = start + timedelta(seconds=count / ledger.rate)
+        ledger.reservations.append(count)
+        return start, ledger.rate
