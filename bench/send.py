@@ -1,7 +1,7 @@
 """One issue to 20,000 recipients through the sending engine into a local SMTP sink.
 
 - **reso**: the engine's worker loop as the service runs it (``handlers.sending.send_issue_batch``
-  with ``SmtpPool``, ``issue_composer``, ``Limiters``, ``IssueRenderer`` and the rules built
+  with ``SmtpPool``, ``issue_composer``, ``SharedRate``, ``IssueRenderer`` and the rules built
   from ``NewslettersSettings``): batches claimed under a lease in SQLite, personalised messages
   (name, signed unsubscribe links, List-* headers), sent over ``send_connections`` reused
   connections, outcomes settled per batch; until the send is ``done``.
@@ -148,12 +148,8 @@ def _letter() -> Any:
 async def _engine(database_url: str, port: int, n: int) -> float:
     from services.newsletters.app import sending_rules, subscription_links
     from services.newsletters.handlers import sending
-    from services.newsletters.issue_mail import (
-        IssueRenderer,
-        Limiters,
-        SmtpPool,
-        issue_composer,
-    )
+    from services.newsletters.issue_mail import IssueRenderer, SmtpPool, issue_composer
+    from services.newsletters.send_rate import SharedRate
     from services.newsletters.store import NewslettersUnitOfWork, contract_mapper, reliability
     from services.runtime.db import create_engine, session_factory
     from services.runtime.migrations import upgrade
@@ -178,7 +174,8 @@ async def _engine(database_url: str, port: int, n: int) -> float:
         await work.commit()
     renderer = IssueRenderer(uow, subscription_links(settings), settings.centre)
     pool = SmtpPool(settings, settings.send_connections)
-    rules, compose, limiters = sending_rules(settings), issue_composer(settings.centre), Limiters()
+    rules, compose = sending_rules(settings), issue_composer(settings.centre)
+    limiters = SharedRate(uow, reserve_at_most=2 * settings.send_connections)  # as app.py does
     begun = time.perf_counter()
     while await sending.send_issue_batch(
         uow, renderer=renderer, compose=compose, transport=pool, limiter=limiters,

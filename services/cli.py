@@ -293,6 +293,55 @@ def cmd_newsletters_control(args: argparse.Namespace) -> int:
     return _newsletters_rpc(command, SendProgressV1, follow=False)
 
 
+def cmd_newsletters_unsubscribes(args: argparse.Namespace) -> int:
+    """Hand each mail of the List-Unsubscribe mailbox to newsletters; one line per mail."""
+    import base64
+
+    from contracts.newsletters import MailUnsubscribeV1, UnsubscribeByMailV1
+    from services.newsletters.unsubscribe_mailbox import read_unsubscribe_mailbox
+    from services.runtime.bus import Bus
+    from services.runtime.rpc import RpcClient, RpcError
+    from services.runtime.settings import NatsSettings
+
+    async def run() -> int:
+        broker = Bus("cli", NatsSettings()).broker
+        await broker.connect()
+        try:
+            rpc = RpcClient(broker, timeout=30)
+
+            async def handle(raw: bytes) -> MailUnsubscribeV1:
+                command = UnsubscribeByMailV1(message=base64.b64encode(raw).decode())
+                reply: MailUnsubscribeV1 = await rpc.call(command, MailUnsubscribeV1)
+                if reply.unsubscribed:
+                    print(f"unsubscribed from {reply.letter}: {reply.message_id}")
+                elif reply.valid:
+                    print(f"nothing to do ({reply.letter}, already ended): {reply.message_id}")
+                else:
+                    print(f"no valid token, left alone: {reply.message_id}", file=sys.stderr)
+                return reply
+
+            outcomes = await read_unsubscribe_mailbox(
+                args.mbox, handle, remove=(lambda r: r.valid) if args.remove else None
+            )
+        except FileNotFoundError as error:
+            print(f"newsletters unsubscribes: {error}", file=sys.stderr)
+            return 1
+        except RpcError as error:
+            print(f"newsletters: {error.error.message}", file=sys.stderr)
+            return 1
+        finally:
+            await broker.stop()
+        done = sum(o.unsubscribed for o in outcomes)
+        invalid = sum(not o.valid for o in outcomes)
+        print(
+            f"{len(outcomes)} mails: {done} unsubscribed, {len(outcomes) - done - invalid} "
+            f"already done, {invalid} without a valid token"
+        )
+        return 0
+
+    return asyncio.run(run())
+
+
 def cmd_staff_add(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import IntegrityError
 
@@ -453,6 +502,20 @@ def parser() -> argparse.ArgumentParser:
         control = letters_commands.add_parser(action, help=f"{action} a send")
         control.add_argument("send", help="id of the send")
         control.set_defaults(func=cmd_newsletters_control, action=action)
+    unsubscribes = letters_commands.add_parser(
+        "unsubscribes",
+        help="read the mails sent to the List-Unsubscribe mailto address and act on their "
+        "signed tokens (a mail without a valid token is reported, never acted on)",
+    )
+    unsubscribes.add_argument(
+        "--mbox", required=True, help="the mailbox: an mbox file or a Maildir directory"
+    )
+    unsubscribes.add_argument(
+        "--remove",
+        action="store_true",
+        help="take out of the mailbox the mails acted on (those without a valid token stay)",
+    )
+    unsubscribes.set_defaults(func=cmd_newsletters_unsubscribes)
 
     staff = commands.add_parser("staff", help="staff accounts")
     staff_commands = staff.add_subparsers(dest="staff_command", required=True)

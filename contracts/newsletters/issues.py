@@ -26,7 +26,9 @@ HttpLink = Annotated[str, Field(min_length=8, max_length=2000), AfterValidator(_
 
 
 class IssueStatus(StrEnum):
-    """draft → scheduled → sending → sent; a draft or a scheduled issue may be cancelled."""
+    """draft → scheduled → sending → sent. A draft or a scheduled issue may be cancelled; so
+    may its send while it is ``sending`` (``ControlSendV1`` cancel): the issue then ends
+    ``cancelled``, whatever part of its audience had received it, and is never archived."""
 
     DRAFT = "draft"
     SCHEDULED = "scheduled"

@@ -69,13 +69,16 @@ class StartSendV1(Command):
 class ControlSendV1(Command):
     """Staff pause, resume or cancel a send. Pausing stops new deliveries (those in flight
     finish); resuming goes on where it stopped and clears the error count; cancelling ends
-    every delivery not sent yet. Resuming a cancelled or finished send is a conflict."""
+    every delivery not sent yet (``cancelled``, final; those in flight settle as they come
+    back) and the issue ends ``cancelled``: it is not archived, and the counts of what was
+    already sent stay in the send's progress. Resuming a cancelled or finished send is a
+    conflict; cancelling a finished one too."""
 
     subject: ClassVar[str] = "rpc.newsletters.send.control.v1"
 
     send_id: uuid.UUID
     action: str = Field(pattern="^(pause|resume|cancel)$", description="pause, resume, cancel.")
-    by: str
+    by: str = Field(description="Staff e-mail of who asked (or the command line's user).")
 
 
 class GetSendProgressV1(Query):
@@ -102,6 +105,12 @@ class SendProgressV1(Reply):
     )
     started_at: AwareDatetime
     finished_at: AwareDatetime | None = None
+    started_by: str | None = Field(
+        default=None,
+        description="Who started it: the staff member's e-mail (who sent it now, or who "
+        "scheduled it), or ``reso newsletters send (<user>)`` from the command line.",
+    )
+    cancelled_by: str | None = Field(default=None, description="Who cancelled it, if it was.")
 
 
 class ReportBounceV1(Command):

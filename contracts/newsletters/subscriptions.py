@@ -29,6 +29,7 @@ class ConsentSource(StrEnum):
     PREFERENCES = "preferences"  # the preferences page, opened by a mailed link
     IMPORT = "import"  # an imported list, with the provenance staff gave
     STAFF = "staff"
+    MAIL = "mail"  # a mail to the List-Unsubscribe mailto address, with the signed token
 
 
 class SubscriptionConfirmedV1(Event):
@@ -74,7 +75,9 @@ class SubscriptionCancelledV1(Event):
     email: Email
     person_id: uuid.UUID | None = None
     reason: str = Field(
-        default="unsubscribed", description="unsubscribed, one_click, bounced, staff, erased."
+        default="unsubscribed",
+        description="unsubscribed, one_click, mail (to the List-Unsubscribe mailto), bounced, "
+        "staff, erased.",
     )
 
 
@@ -186,6 +189,33 @@ class UnsubscribeV1(Command):
 
     token: str = Field(min_length=10, max_length=2000, description="The token of the URL.")
     one_click: bool = Field(description="True for the RFC 8058 POST of a mail client.")
+
+
+class UnsubscribeByMailV1(Command):
+    """A mail someone sent to the ``List-Unsubscribe`` mailto address of a letter (RFC 2369), as
+    raw bytes in base64: the signed token its subject (or body) carries ends that subscriber's
+    subscription to that letter, as the one-click link does (``SubscriptionCancelledV1``, reason
+    ``mail``, and a withdrawal in the consent record). A mail without a valid token changes
+    nothing and is answered as such; one read again changes nothing more."""
+
+    subject: ClassVar[str] = "rpc.newsletters.subscription.unsubscribe_by_mail.v1"
+
+    message: str = Field(max_length=2_000_000, description="The mail, base64 of its raw bytes.")
+
+
+class MailUnsubscribeV1(Reply):
+    """What an unsubscribe mail did."""
+
+    subject: ClassVar[str] = "rpc.newsletters.subscription.unsubscribe_by_mail.v1"
+
+    message_id: str = Field(description="The mail's Message-ID (or a digest of it).")
+    valid: bool = Field(description="It carried a valid unsubscribe token.")
+    unsubscribed: bool = Field(
+        description="A subscription ended now (False: already ended, or nothing to end)."
+    )
+    letter: str | None = None
+    letter_name: str | None = None
+    problem: str | None = Field(default=None, description="Why nothing was done (French).")
 
 
 class DescribeUnsubscribeV1(Query):

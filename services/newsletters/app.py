@@ -14,9 +14,10 @@ from services.newsletters.bounce_mailbox import read_bounce_mailbox
 from services.newsletters.domain import LinkDurations, SubscriptionLinks
 from services.newsletters.domain.sending import Renderer
 from services.newsletters.handlers import sending
-from services.newsletters.issue_mail import IssueRenderer, Limiters, SmtpPool, issue_composer
+from services.newsletters.issue_mail import IssueRenderer, SmtpPool, issue_composer
 from services.newsletters.mailer import Mailer, Send, SmtpSender, Templates
 from services.newsletters.metrics import measure_mails, measure_sends
+from services.newsletters.send_rate import SharedRate
 from services.newsletters.settings import NewslettersSettings
 from services.newsletters.store import NewslettersUnitOfWork, contract_mapper, reliability
 from services.runtime.health import register_health
@@ -82,7 +83,8 @@ def build_app(
     rules = sending_rules(settings)
     issue_renderer = renderer or IssueRenderer(uow, links, settings.centre)
     compose_issue = issue_composer(settings.centre)
-    limiters = Limiters()
+    # The per-second rate, held across replicas.
+    limiters = SharedRate(uow, reserve_at_most=2 * settings.send_connections)
 
     async def issue_sender(stopping: asyncio.Event) -> None:
         """Claims batches of deliveries, sends them over reused SMTP connections and settles

@@ -62,6 +62,7 @@ from contracts.newsletters import (
     ListArchiveV1,
     ListIssuesV1,
     ListLettersV1,
+    MailUnsubscribeV1,
     PreferencesV1,
     PreviewIssueV1,
     ReportBounceV1,
@@ -78,6 +79,7 @@ from contracts.newsletters import (
     SubscribersPageV1,
     SubscriptionCancelledV1,
     SubscriptionConfirmedV1,
+    UnsubscribeByMailV1,
     UnsubscribeTargetV1,
     UnsubscribeV1,
     UpdateIssueV1,
@@ -113,7 +115,8 @@ def register(
     @bus.consumer(
         MemberRegisteredV1.subject,
         description="Owe the new person a welcome e-mail (asking to confirm the address when "
-        "the event carries a confirmation link), and keep their address (network audiences).",
+        "the event carries a confirmation link), keep their address (network audiences) and "
+        "tie the subscriber of that address to the person.",
     )
     async def on_member_registered(event: MemberRegisteredV1) -> None:
         await handlers.on_member_registered(event, uow)
@@ -122,7 +125,8 @@ def register(
     @bus.consumer(
         PersonUpdatedV1.subject,
         description="Keep the person's current address (matches network members to the "
-        "letters' subscribers; the latest fact wins).",
+        "letters' subscribers; the latest fact wins) and tie the subscriber of that address to "
+        "the person.",
     )
     async def on_person_updated(event: PersonUpdatedV1) -> None:
         await handlers.on_person_address(event, uow)
@@ -306,6 +310,14 @@ def _register_subscriptions(
     @bus.rpc(UnsubscribeV1.subject, description=UnsubscribeV1.__doc__)
     async def unsubscribe(command: UnsubscribeV1) -> UnsubscribeTargetV1:
         return await handlers.unsubscribe(command, uow, links, clock())
+
+    @bus.rpc(UnsubscribeByMailV1.subject, description=UnsubscribeByMailV1.__doc__)
+    async def unsubscribe_by_mail(command: UnsubscribeByMailV1) -> MailUnsubscribeV1:
+        try:
+            raw = base64.b64decode(command.message, validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise InvalidInput("Le message doit être encodé en base64.") from error
+        return await handlers.unsubscribe_by_mail(raw, uow, links, clock())
 
     @bus.rpc(SearchSubscribersV1.subject, description=SearchSubscribersV1.__doc__)
     async def search_subscribers(query: SearchSubscribersV1) -> SubscribersPageV1:

@@ -1,5 +1,6 @@
 """What the sending engine needs around it: a pool of reused SMTP connections (aiosmtplib), the
-MIME message of a delivery, per-second limiters (aiolimiter), and the renderer of issues.
+MIME message of a delivery, and the renderer of issues (the per-second rate is
+``send_rate.SharedRate``).
 
 Both the renderer and the composer do the costly work once per send and little per recipient:
 the issue is rendered (templates, CSS inlined) once with placeholders where the personal values
@@ -26,7 +27,6 @@ from email.utils import format_datetime
 from typing import cast
 
 import aiosmtplib
-from aiolimiter import AsyncLimiter
 from markupsafe import escape
 
 from services.newsletters.domain import Letter, SubscriptionLinks
@@ -36,7 +36,6 @@ from services.newsletters.domain.sending import (
     Delivery,
     OutgoingMessage,
     Recipient,
-    Send,
     SendRef,
     delivery_message_key,
 )
@@ -296,24 +295,6 @@ def _plain(name: str, value: str) -> bool:
     return (
         value.isascii() and "\r" not in value and "\n" not in value and len(name) + len(value) < 996
     )
-
-
-class Limiters:
-    """One per-second limiter per send (aiolimiter's leaky bucket), in this process. With
-    several replicas each keeps the rate on its own; the hourly budget is shared (counted in
-    the database)."""
-
-    def __init__(self) -> None:
-        self._by_send: dict[object, tuple[float, AsyncLimiter]] = {}
-
-    def __call__(self, send: Send) -> AsyncLimiter:
-        rate = send.rate_per_second
-        known = self._by_send.get(send.id)
-        if known is None or known[0] != rate:
-            limiter = AsyncLimiter(rate, 1) if rate >= 1 else AsyncLimiter(1, 1 / rate)
-            known = (rate, limiter)
-            self._by_send[send.id] = known
-        return known[1]
 
 
 _SLOTS = ("first_name", "preferences_url", "unsubscribe_url")

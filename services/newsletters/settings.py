@@ -69,7 +69,8 @@ class NewslettersSettings(ServiceSettings):
     send_rate_per_second: float = Field(
         default=50,
         gt=0,
-        description="Default rate of a letter's send, messages a second (per replica).",
+        description="Default rate of a letter's send, messages a second (held across "
+        "replicas: each takes slots of the rate reserved in the database).",
     )
     send_rate_per_hour: int = Field(
         default=100_000,

@@ -28,7 +28,9 @@ from services.runtime.mailsink import MailSink
 from tests.support.factories import unique_email
 from tests.support.sending import (
     PickyStore,
+    TimedStore,
     an_issue,
+    busiest_second,
     by_message_id,
     freeze,
     newsletters_db,
@@ -63,14 +65,14 @@ def _settings(url: str, nats_url: str, smtp_port: int, **overrides: Any) -> News
 
 @asynccontextmanager
 async def _staff_gateway(
-    database: Any, nats_url: str
+    database: Any, nats_url: str, email: str | None = None
 ) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
     async with gateway(
         database("gateway"), nats_url, bounce_webhook_secret=SecretStr(BOUNCE_SECRET)
     ) as client:
         store: StaffStore = client.app.state.staff  # type: ignore[attr-defined]
-        staff = {"Authorization": f"Bearer {await store.add(unique_email(), Role.STAFF)}"}
-        yield client, staff
+        token = await store.add(email or unique_email(), Role.STAFF)
+        yield client, {"Authorization": f"Bearer {token}"}
 
 
 def _audience(people: list[Recipient]) -> Any:
@@ -245,6 +247,135 @@ class TestSendingAnIssue:
             assert not delivered & {p.email for p in down}
         finally:
             sink.stop()
+
+
+class TestCancellingASendUnderWay:
+    async def test_the_issue_ends_cancelled_out_of_the_archive_with_what_was_sent_counted(
+        self, database, nats_server, mail_sink
+    ):
+        people = recipients(30)
+        url = database("newsletters")
+        app = build_newsletters(
+            _settings(url, nats_server.url, mail_sink.port, send_batch_size=2),
+            audience=_audience(people),
+        )
+        director = unique_email("direction")
+        async with (
+            running(app),
+            _staff_gateway(database, nats_server.url, director) as (client, staff),
+        ):
+            issue = await _draft(url)
+            started = await client.post(
+                "/api/v1/newsletters/sends",
+                json={"issue_id": issue, "rate_per_second": 4},
+                headers=staff,
+            )
+            assert started.status_code == 201, started.text
+            send_id = started.json()["send_id"]
+
+            async def some_sent() -> dict[str, Any] | None:
+                body = await _progress(client, staff, send_id)
+                return body if body["sent"] >= 2 else None
+
+            await wait_until(some_sent, timeout=30)
+            cancelled = await client.post(
+                f"/api/v1/newsletters/sends/{send_id}/cancel", headers=staff
+            )
+            assert cancelled.status_code == 200, cancelled.text
+
+            async def settled() -> dict[str, Any] | None:
+                body = await _progress(client, staff, send_id)
+                return body if body["pending"] == 0 else None
+
+            final = await wait_until(settled, timeout=30)
+            the_issue = await client.get(f"/api/v1/newsletters/issues/{issue}", headers=staff)
+            archive = await client.get("/api/v1/newsletters/letters/la-minute-pop/archive")
+            page = await client.get("/api/v1/newsletters/letters/la-minute-pop/archive/1")
+            again = await client.post(f"/api/v1/newsletters/sends/{send_id}/cancel", headers=staff)
+            resumed = await client.post(
+                f"/api/v1/newsletters/sends/{send_id}/resume", headers=staff
+            )
+
+        assert cancelled.json()["status"] == "cancelled"
+        assert (final["status"], final["cancelled_by"], final["started_by"]) == (
+            "cancelled", director, director,
+        )  # fmt: skip
+        assert final["finished_at"] is not None
+        # Every recipient in a final state; what left before the cancel is counted as sent.
+        assert final["sent"] + final["failed"] + final["cancelled"] == 30
+        assert 2 <= final["sent"] < 30 and final["cancelled"] > 0
+        assert len(sink_messages(mail_sink.directory)) == final["sent"]
+        assert the_issue.json()["status"] == "cancelled"
+        assert the_issue.json()["sent_at"] is None
+        assert archive.json()["issues"] == [] and page.status_code == 404
+        assert again.status_code == 200 and again.json()["cancelled_by"] == director
+        assert resumed.status_code == 409
+
+
+class TestRateAcrossReplicas:
+    async def test_two_senders_on_one_database_keep_together_to_the_send_s_rate(
+        self, database, nats_server, tmp_path: Path
+    ):
+        from contracts.newsletters import GetSendProgressV1
+        from services.newsletters.handlers.sending import send_progress
+
+        url = database("newsletters")
+        stores = [TimedStore(tmp_path / f"mail{i}") for i in range(2)]
+        sinks = [MailSink(store.directory, handler=store) for store in stores]
+        for sink in sinks:
+            sink.start()
+        try:
+            replicas = [
+                build_newsletters(_settings(url, nats_server.url, sink.port, send_batch_size=4))
+                for sink in sinks
+            ]
+            async with running(replicas[0]), running(replicas[1]), newsletters_db(url) as uow:
+                send = await freeze(uow, recipients(24), rate_per_second=5)
+
+                async def done() -> bool:
+                    progress = await send_progress(
+                        GetSendProgressV1(send_id=send.id), uow, datetime.now(UTC)
+                    )
+                    return progress.status == "done"
+
+                await wait_until(done, timeout=60)
+        finally:
+            for sink in sinks:
+                sink.stop()
+        arrivals = [t for store in stores for t in store.arrivals]
+        assert len(arrivals) == 24
+        assert all(store.arrivals for store in stores), "both replicas sent part of it"
+        # 5 a second together, where each replica on its own at 5 a second would put about 10
+        # in some second. Tolerance: a window that starts and ends on a slot holds 6.
+        assert busiest_second(arrivals) <= 6
+        # And over the whole send: 24 messages at 5 a second take 4.6 s from first to last.
+        assert max(arrivals) - min(arrivals) >= 4.6 - 0.5
+
+
+class TestLeasesAtASlowRate:
+    async def test_replicas_lease_no_more_than_the_shared_rate_sends_within_half_a_lease(
+        self, database
+    ):
+        from datetime import timedelta
+
+        from services.newsletters.handlers.sending import SendingRules, claim_batch
+        from services.runtime.migrations import upgrade
+
+        url = database("newsletters")
+        await upgrade("newsletters", url)
+        rules = SendingRules(batch_size=10, lease=timedelta(seconds=8))
+        async with newsletters_db(url) as uow:
+            send = await freeze(uow, recipients(20), rate_per_second=1)
+            now = datetime.now(UTC)
+            first = await claim_batch(uow, rules, now)
+            second = await claim_batch(uow, rules, now)  # another replica, meanwhile
+            after = await claim_batch(uow, rules, now + timedelta(seconds=9))  # leases ran out
+
+        # At 1 a second, only 4 messages can leave within half of an 8-second lease: a
+        # replica holding 10 would still hold some when its lease ran out.
+        assert first is not None and first[0].id == send.id and len(first[1]) == 4
+        assert second is None
+        assert after is not None and len(after[1]) == 4
 
 
 DSN = """\

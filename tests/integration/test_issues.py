@@ -34,7 +34,7 @@ from services.newsletters.store import (
     issues,
     reliability,
 )
-from services.newsletters.store.schema import network_members, person_addresses
+from services.newsletters.store.schema import network_members, person_addresses, subscribers
 from services.runtime.db import session_factory
 from services.runtime.service import ServiceApp
 from tests.support.bus import consumed, publish
@@ -70,12 +70,15 @@ class Engine:
 
     def __init__(self) -> None:
         self.started: list[tuple[uuid.UUID, list[str]]] = []
+        self.started_by: list[str] = []
+        self.staff_email = ""  # the platform's staff member
 
-    async def start(self, work: NewslettersUnitOfWork, issue_id: uuid.UUID) -> None:
+    async def start(self, work: NewslettersUnitOfWork, issue_id: uuid.UUID, by: str) -> None:
         issue = await work.issues.get(issue_id)
         assert issue is not None
         audience = await handlers.issue_audience(work, issue)
         self.started.append((issue_id, [r.email for r in audience]))
+        self.started_by.append(by)
 
 
 @asynccontextmanager
@@ -92,7 +95,10 @@ async def _platform(
         gateway(database("gateway"), nats_server.url) as client,
     ):
         store: StaffStore = client.app.state.staff  # type: ignore[attr-defined]
-        staff = {"Authorization": f"Bearer {await store.add(unique_email(), Role.STAFF)}"}
+        email = unique_email()
+        if engine is not None:
+            engine.staff_email = email
+        staff = {"Authorization": f"Bearer {await store.add(email, Role.STAFF)}"}
         yield app, client, staff
 
 
@@ -569,6 +575,74 @@ class TestNetworkAudience:
         assert str(member) not in kept and str(former) in kept, "erasure reaches the projection"
 
 
+async def _rows(app: ServiceApp, table: Any) -> list[Any]:
+    async with app.engine.connect() as connection:
+        return list((await connection.execute(select(table))).all())
+
+
+class TestSubscribersTiedToPeople:
+    async def test_a_member_s_subscription_follows_the_person_through_an_address_change(
+        self, database, nats_server, mail_sink
+    ):
+        old_a, new_a, b, nobody = (unique_email(n) for n in ("awa", "awa-neuf", "yann", "nina"))
+        awa, yann = uuid.uuid4(), uuid.uuid4()
+        then = datetime(2026, 11, 2, 9, tzinfo=UTC)
+        moved = _person(awa, new_a).model_copy(update={"occurred_at": then + timedelta(days=1)})
+        async with _platform(database, nats_server, mail_sink, Clock(), None) as (
+            app,
+            client,
+            staff,
+        ):
+
+            async def members_say(*facts: Any) -> None:
+                for fact in facts:
+                    await publish(nats_server.url, fact)
+                for fact in facts:
+                    await consumed(nats_server.url, "newsletters", fact.subject)
+
+            async def imported(*addresses: str) -> None:
+                response = await client.post(
+                    f"{API}/subscribers/import",
+                    params={
+                        "letter": "la-minute-pop",
+                        "source": "Formulaire papier, rencontre régionale",
+                        "wording": "J'accepte de recevoir La Minute Pop par e-mail.",
+                        "dry_run": "false",
+                    },
+                    content=CSV.format(a=addresses[0], b=addresses[1], c=addresses[2],
+                                       d=unique_email("autre")).encode("utf-8"),
+                    headers={**staff, "content-type": "text/csv"},
+                )  # fmt: skip
+                assert response.status_code == 200, response.text
+
+            # Awa subscribed before members spoke of her; then she changed her address
+            # (newsletters never mailed her at the old one). Yann was known before subscribing.
+            await members_say(
+                _person(yann, b).model_copy(update={"occurred_at": then}),
+            )
+            await imported(old_a, b, nobody)
+            await members_say(
+                _person(awa, old_a).model_copy(update={"occurred_at": then}),
+                moved,
+                _network(NetworkJoinedV1, awa, then),
+            )
+            tied = {
+                row.email_key: row.person_id
+                for row in await _rows(app, subscribers)
+                if row.email_key in {old_a.lower(), b.lower(), nobody.lower()}
+            }
+            issue = await _issue(client, staff, audience={"networks": ["sante"]})
+            preview = await client.get(f"{API}/issues/{issue['id']}/preview", headers=staff)
+            await members_say(PersonErasedV1(producer="members", centre=CENTRE.slug,
+                                             person_id=awa))  # fmt: skip
+            left = {row.email_key for row in await _rows(app, subscribers)}
+
+        assert tied == {old_a.lower(): str(awa), b.lower(): str(yann), nobody.lower(): None}
+        assert preview.json()["audience_size"] == 1, "the network reaches Awa's subscription"
+        assert old_a.lower() not in left, "erasing Awa reaches the address never mailed"
+        assert {b.lower(), nobody.lower()} <= left
+
+
 class TestSchedule:
     async def test_a_scheduled_issue_goes_to_the_engine_when_its_paris_time_comes(
         self, database, nats_server, mail_sink
@@ -617,6 +691,7 @@ class TestSchedule:
         assert past.status_code == 422 and "futur" in past.text
         assert cancelled.json()["status"] == "cancelled"
         assert [issue_id for issue_id, _ in engine.started] == [uuid.UUID(issue["id"])]
+        assert engine.started_by == [engine.staff_email], "started by who scheduled it"
         assert rows[issue["id"]].status == "sending"
         assert rows[issue["id"]].frozen is not None
         assert rows[other["id"]].status == "cancelled"
@@ -676,6 +751,7 @@ class TestSendNow:
         assert sent.status_code == 200, sent.text
         assert sent.json()["status"] == "sending"
         assert [issue_id for issue_id, _ in engine.started] == [uuid.UUID(issue["id"])]
+        assert engine.started_by == [engine.staff_email], "started by who sent it now"
         assert again.status_code == 409
 
     async def test_send_now_mails_the_audience_once_then_the_issue_is_sent_and_archived(

@@ -136,3 +136,56 @@ class TestTransactionalMailsMigration:
         ]
         assert "transactional_mails" not in await _tables(url)
         await upgrade("newsletters", url)  # and forward again
+
+
+class TestCancelledSendsMigration:
+    async def test_an_issue_left_sending_by_a_cancelled_send_ends_cancelled(self, database):
+        url = database("newsletters")
+        await upgrade("newsletters", url, "0006")
+        now = datetime.now(UTC)
+        issues = sa.table(
+            "issues",
+            *(sa.column(n) for n in ("id", "letter", "number", "subject", "preheader", "status")),
+            *(sa.column(n) for n in ("blocks", "audience", "created_by")),
+            sa.column("created_at", sa.DateTime(timezone=True)),
+            sa.column("updated_at", sa.DateTime(timezone=True)),
+        )
+        sends = sa.table(
+            "sends",
+            *(sa.column(n) for n in ("id", "issue_id", "letter", "status", "started_by")),
+            *(sa.column(n, sa.Integer) for n in ("total", "rate_per_hour", "consecutive_errors")),
+            sa.column("rate_per_second", sa.Float),
+            sa.column("started_at", sa.DateTime(timezone=True)),
+        )
+        stopped, going = str(uuid.uuid4()), str(uuid.uuid4())
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(
+                    sa.insert(issues),
+                    [
+                        {"id": issue, "letter": "la-minute-pop", "number": number,
+                         "subject": "Numéro", "preheader": "", "status": "sending",
+                         "blocks": "[]", "audience": "{}", "created_by": "redaction@crpv.org",
+                         "created_at": now, "updated_at": now}
+                        for number, issue in ((1, stopped), (2, going))
+                    ],
+                )  # fmt: skip
+                await connection.execute(
+                    sa.insert(sends),
+                    [
+                        {"id": str(uuid.uuid4()), "issue_id": issue, "letter": "la-minute-pop",
+                         "status": status, "started_by": "newsletters", "total": 10,
+                         "rate_per_hour": 1000, "consecutive_errors": 0,
+                         "rate_per_second": 5.0, "started_at": now}
+                        for issue, status in ((stopped, "cancelled"), (going, "sending"))
+                    ],
+                )  # fmt: skip
+            await upgrade("newsletters", url)
+            async with engine.connect() as connection:
+                statuses = dict(
+                    (await connection.execute(sa.select(issues.c.id, issues.c.status))).all()
+                )
+        finally:
+            await engine.dispose()
+        assert statuses == {stopped: "cancelled", going: "sending"}

@@ -3,8 +3,10 @@ database, an SMTP sink that refuses some recipients, and what the sink received.
 
 from __future__ import annotations
 
+import bisect
 import email
 import email.policy
+import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -120,6 +122,24 @@ class PickyStore(Store):
         return "250 OK"
 
 
+class TimedStore(Store):
+    """The sink, noting when each message arrived (``time.time()``, at the end of DATA)."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory)
+        self.arrivals: list[float] = []
+
+    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
+        self.arrivals.append(time.time())
+        return await super().handle_DATA(server, session, envelope)
+
+
+def busiest_second(arrivals: list[float]) -> int:
+    """The most messages that arrived within any one second."""
+    times = sorted(arrivals)
+    return max((bisect.bisect_left(times, t + 1.0) - i for i, t in enumerate(times)), default=0)
+
+
 def sink_messages(directory: Path) -> list[EmailMessage]:
     found = []
     for path in sorted(directory.glob("*.eml"), key=lambda p: int(p.stem)):
@@ -132,3 +152,43 @@ def sink_messages(directory: Path) -> list[EmailMessage]:
 def by_message_id(directory: Path) -> Counter[str]:
     """How many copies of each Message-ID the sink holds."""
     return Counter(str(m["Message-ID"]).strip() for m in sink_messages(directory))
+
+
+class SlotLedger:
+    """Stands in for the database's ``sends.next_slot_at`` behind ``SharedRate``: a unit-of-work
+    factory whose ``sends.reserve_slots`` hands out slots as the repository does, and notes how
+    many each reservation asked for."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.next_slot: datetime | None = None
+        self.reservations: list[int] = []
+
+    def __call__(self) -> Any:
+        return _LedgerWork(self)
+
+
+class _LedgerWork:
+    def __init__(self, ledger: SlotLedger) -> None:
+        self.sends = self
+        self._ledger = ledger
+
+    async def __aenter__(self) -> _LedgerWork:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def commit(self) -> None:
+        return None
+
+    async def reserve_slots(
+        self, send_id: uuid.UUID, count: int, now: datetime
+    ) -> tuple[datetime, float]:
+        from datetime import timedelta
+
+        ledger = self._ledger
+        start = max(now, ledger.next_slot) if ledger.next_slot else now
+        ledger.next_slot = start + timedelta(seconds=count / ledger.rate)
+        ledger.reservations.append(count)
+        return start, ledger.rate

@@ -131,9 +131,11 @@ class TestAutomaticPause:
             SendStatus.SENDING, 0, None,
         )  # fmt: skip
 
-    def test_a_cancelled_send_cannot_resume(self):
+    def test_a_cancelled_send_cannot_resume_and_keeps_who_cancelled_it(self):
         send = _send()
-        send.cancel(NOW)
+        send.cancel(NOW, "direction@crpv-test.example.org")
+        send.cancel(NOW, "quelqu-un@crpv-test.example.org")
+        assert send.cancelled_by == "direction@crpv-test.example.org"
         with pytest.raises(Conflict):
             send.resume()
 

@@ -233,6 +233,27 @@ class TestIssueLife:
         with pytest.raises(IssueNotEditable):
             sending.change(subject="Autre")
 
+    def test_an_issue_whose_send_is_cancelled_ends_cancelled_and_stays_so(self) -> None:
+        sending = issue()
+        sending.start_sending(BlockContent())
+
+        sending.send_cancelled()
+        sending.send_cancelled()
+
+        assert sending.status is IssueStatus.CANCELLED
+        assert sending.sent_at is None
+        with pytest.raises(IssueNotEditable):
+            sending.mark_sent(NOW)
+        with pytest.raises(IssueNotEditable):
+            issue().send_cancelled()  # a draft has no send to cancel
+
+    def test_a_scheduled_issue_remembers_who_scheduled_it_until_cancelled(self) -> None:
+        draft = issue()
+        draft.schedule(NOW + timedelta(days=1), NOW, "redaction@crpv-test.example.org")
+        assert draft.scheduled_by == "redaction@crpv-test.example.org"
+        draft.cancel()
+        assert draft.scheduled_by is None
+
     def test_a_time_without_offset_is_paris_time(self) -> None:
         assert paris_to_utc(datetime(2027, 1, 5, 9, 0)) == datetime(2027, 1, 5, 8, 0, tzinfo=UTC)
         assert paris_to_utc(datetime(2027, 7, 5, 9, 0)) == datetime(2027, 7, 5, 7, 0, tzinfo=UTC)

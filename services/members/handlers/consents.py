@@ -11,6 +11,7 @@ CONSUMER_SUBSCRIPTIONS = "members.subscriptions"
 WITHDRAWN = {
     "unsubscribed": "Désabonnement.",
     "one_click": "Désabonnement en un clic.",
+    "mail": "Désabonnement par e-mail (adresse de désabonnement de la lettre).",
     "bounced": "Adresse devenue invalide : abonnement arrêté.",
     "staff": "Abonnement retiré par l'équipe du centre.",
     "erased": "Effacement des données.",

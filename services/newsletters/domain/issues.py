@@ -1,5 +1,6 @@
-"""Issues (numéros) of a letter: their blocks, their life (draft → scheduled → sending → sent),
-their audience, and how one is rendered for one recipient (HTML with CSS inlined, plain text).
+"""Issues (numéros) of a letter: their blocks, their life (draft → scheduled → sending → sent,
+or cancelled), their audience, and how one is rendered for one recipient (HTML with CSS inlined,
+plain text).
 
 Plain: no database, no network. The templates are read from the package when first used.
 """
@@ -139,6 +140,7 @@ class Issue:
     frozen: dict[str, Any] | None = None
     scheduled_at: datetime | None = None
     sent_at: datetime | None = None
+    scheduled_by: str | None = None
     created_at: datetime | None = field(default=None, compare=False)
     updated_at: datetime | None = field(default=None, compare=False)
 
@@ -167,8 +169,9 @@ class Issue:
         if audience is not None:
             self.audience = audience
 
-    def schedule(self, at: datetime, now: datetime) -> None:
-        """To be sent at ``at`` (aware; kept in UTC). Not in the past."""
+    def schedule(self, at: datetime, now: datetime, by: str | None = None) -> None:
+        """To be sent at ``at`` (aware; kept in UTC), by ``by`` (the staff member, who then
+        started its send). Not in the past."""
         self._editable()
         if at.tzinfo is None:
             raise InvalidInput("L'heure d'envoi doit être précise (fuseau horaire).")
@@ -177,12 +180,14 @@ class Issue:
         if not self.blocks:
             raise InvalidInput("Un numéro sans aucun bloc ne peut pas être programmé.")
         self.scheduled_at = at
+        self.scheduled_by = by
         self.status = IssueStatus.SCHEDULED
 
     def cancel(self) -> None:
         self._editable()
         self.status = IssueStatus.CANCELLED
         self.scheduled_at = None
+        self.scheduled_by = None
 
     def is_due(self, now: datetime) -> bool:
         return (
@@ -199,6 +204,20 @@ class Issue:
             raise InvalidInput("Un numéro sans aucun bloc ne peut pas être envoyé.")
         self.frozen = content.as_json()
         self.status = IssueStatus.SENDING
+
+    def send_cancelled(self) -> None:
+        """Staff cancelled the send under way (called by the sending engine): the issue ends
+        ``cancelled``, whatever was already delivered, and never appears in the public
+        archive (a numéro only part of its readers received is no published numéro). Again:
+        nothing changes."""
+        if self.status is IssueStatus.CANCELLED:
+            return
+        if self.status is not IssueStatus.SENDING:
+            raise IssueNotEditable(
+                f"Le numéro {self.number} n'est pas en cours d'envoi (statut : "
+                f"{STATUS_FR[self.status]})."
+            )
+        self.status = IssueStatus.CANCELLED
 
     def mark_sent(self, at: datetime) -> None:
         """Every delivery is settled (called by the sending engine)."""

@@ -113,6 +113,7 @@ class Send:
     consecutive_errors: int = 0
     paused_reason: str | None = None
     finished_at: datetime | None = None
+    cancelled_by: str | None = None
 
     @property
     def ref(self) -> SendRef:
@@ -131,12 +132,14 @@ class Send:
         self.paused_reason = None
         self.consecutive_errors = 0
 
-    def cancel(self, now: datetime) -> None:
+    def cancel(self, now: datetime, by: str | None = None) -> None:
+        """What was not sent never will be (cancelling again changes nothing, not even who)."""
         if self.status is SendStatus.DONE:
             raise Conflict("Cet envoi est déjà terminé : il ne peut être annulé.")
         if self.status is not SendStatus.CANCELLED:
             self.status = SendStatus.CANCELLED
             self.finished_at = now
+            self.cancelled_by = by
 
     def count_outcomes(self, errors: list[str | None], pause_after: int) -> None:
         """Follow the outcomes of a batch, in the order they came (``None``: sent, else the

@@ -74,6 +74,7 @@ from services.newsletters.handlers.subscriptions import (
     request_subscription,
     search_subscribers,
     unsubscribe,
+    unsubscribe_by_mail,
     update_preferences,
 )
 
@@ -133,6 +134,7 @@ __all__ = [
     "send_next_mail",
     "send_test_issue",
     "unsubscribe",
+    "unsubscribe_by_mail",
     "update_issue",
     "update_letter",
     "update_preferences",

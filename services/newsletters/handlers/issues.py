@@ -58,10 +58,15 @@ PARIS = ZoneInfo("Europe/Paris")
 SAMPLE_FIRST_NAME = "Camille"
 """The greeting of a preview: a sample recipient."""
 
-StartSend = Callable[[NewslettersUnitOfWork, uuid.UUID], Awaitable[None]]
+StartSend = Callable[[NewslettersUnitOfWork, uuid.UUID, str], Awaitable[None]]
 """The sending engine's entry (``handlers.sending.issue_starter``): freeze the audience of the
-issue into deliveries, in ``work``'s transaction. ``begin_sending`` has already moved the issue
-to ``sending`` and frozen its content in the same transaction; raising rolls both back."""
+issue into deliveries, in ``work``'s transaction, as started by the staff member given (the
+send's ``started_by``). ``begin_sending`` has already moved the issue to ``sending`` and frozen
+its content in the same transaction; raising rolls both back."""
+
+SCHEDULER = "programmation"
+"""Who started the send of a scheduled issue whose scheduler is not known (scheduled before
+newsletters kept who scheduled it)."""
 
 
 # --- views ------------------------------------------------------------------------------------
@@ -266,7 +271,7 @@ def paris_to_utc(at: datetime) -> datetime:
 async def schedule_issue(command: ScheduleIssueV1, uow: UowFactory, now: datetime) -> IssueReplyV1:
     async with uow() as work:
         issue = await _issue(work, command.issue_id, lock=True)
-        issue.schedule(paris_to_utc(command.at), now)
+        issue.schedule(paris_to_utc(command.at), now, command.by)
         await work.issues.save(issue)
         await work.commit()
     log.info("issue scheduled", issue=str(issue.id), at=str(issue.scheduled_at), by=command.by)
@@ -305,16 +310,18 @@ async def issue_audience(work: NewslettersUnitOfWork, issue: Issue) -> list[Reci
 
 
 async def begin_sending(
-    uow: UowFactory, issue_id: uuid.UUID, now: datetime, start: StartSend
+    uow: UowFactory, issue_id: uuid.UUID, now: datetime, start: StartSend, by: str | None = None
 ) -> Issue:
     """Freeze the issue's coming events and new data, move it to ``sending`` and hand it to
-    the engine (``start``), all in one transaction."""
+    the engine (``start``), all in one transaction. ``by``: the staff member who sends it now;
+    None for a scheduled issue (its send is then started by whoever scheduled it)."""
     async with uow() as work:
         issue = await _issue(work, issue_id, lock=True)
         letter = await _letter(work, issue.letter)
+        starter = by or issue.scheduled_by or SCHEDULER
         issue.start_sending(await live_content(work, issue, letter, now))
         await work.issues.save(issue)
-        await start(work, issue.id)
+        await start(work, issue.id, starter)
         issue = await _issue(work, issue.id)  # ``sent`` already when the audience was empty
         await work.commit()
     log.info("issue sending", issue=str(issue.id), letter=issue.letter, number=issue.number)
@@ -324,7 +331,7 @@ async def begin_sending(
 async def send_issue_now(
     command: SendIssueNowV1, uow: UowFactory, now: datetime, start: StartSend
 ) -> IssueReplyV1:
-    issue = await begin_sending(uow, command.issue_id, now, start)
+    issue = await begin_sending(uow, command.issue_id, now, start, command.by)
     log.info("issue sent now", issue=str(issue.id), by=command.by)
     return IssueReplyV1(issue=issue_view(issue))
 
@@ -343,6 +350,17 @@ async def send_due_issues(uow: UowFactory, now: datetime, start: StartSend) -> l
         else:
             started.append(issue_id)
     return started
+
+
+async def end_cancelled_send(work: NewslettersUnitOfWork, issue_id: uuid.UUID) -> None:
+    """The engine's send of the issue was cancelled: the issue ends ``cancelled`` (out of the
+    archive), in ``work``'s transaction. An issue already ended changes nothing."""
+    issue = await work.issues.get(issue_id, lock=True)
+    if issue is None or issue.status is not IssueStatus.SENDING:
+        return
+    issue.send_cancelled()
+    await work.issues.save(issue)
+    log.info("issue cancelled while sending", issue=str(issue.id))
 
 
 # --- public archive -----------------------------------------------------------------------------

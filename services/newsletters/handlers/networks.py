@@ -28,11 +28,13 @@ async def on_network_changed(event: NetworkJoinedV1 | NetworkLeftV1, uow: UowFac
 
 async def on_person_address(event: MemberRegisteredV1 | PersonUpdatedV1, uow: UowFactory) -> None:
     """Record the person's current address (the latest fact wins); only its case-insensitive
-    form is kept, to match the letter's subscribers."""
+    form is kept, to match the letter's subscribers. The subscriber of that address, if any, is
+    tied to the person (``subscribers.person_id``): erasure and network audiences then find
+    them by the person, even once the person's address has changed."""
     async with uow() as work:
         if not await work.claim(CONSUMER_ADDRESSES, str(event.event_id)):
             return
-        await work.networks.set_address(
-            event.person_id, email_key(str(event.email)), event.occurred_at
-        )
+        key = email_key(str(event.email))
+        current = await work.networks.set_address(event.person_id, key, event.occurred_at)
+        await work.subscribers.link_person(key, event.person_id, current=current)
         await work.commit()

@@ -42,7 +42,12 @@ from services.newsletters.domain.sending import (
     retry_after,
 )
 from services.newsletters.handlers.common import UowFactory, log
-from services.newsletters.handlers.issues import StartSend, issue_audience, live_content
+from services.newsletters.handlers.issues import (
+    StartSend,
+    end_cancelled_send,
+    issue_audience,
+    live_content,
+)
 from services.newsletters.store import NewslettersUnitOfWork
 from services.runtime.errors import InvalidInput, NotFound
 
@@ -201,7 +206,7 @@ def issue_starter(
     """What "send now" and the scheduler call once the issue is ``sending``: freeze its
     audience into deliveries at the default rates, in the same transaction."""
 
-    async def start(work: NewslettersUnitOfWork, issue_id: uuid.UUID) -> None:
+    async def start(work: NewslettersUnitOfWork, issue_id: uuid.UUID, by: str) -> None:
         issue = await work.issues.get(issue_id)
         if issue is None:
             raise NotFound("Aucun numéro avec cet identifiant.")
@@ -211,7 +216,7 @@ def issue_starter(
             audience,
             rate_per_second=rules.default_rate_per_second,
             rate_per_hour=rules.default_rate_per_hour,
-            by="newsletters",  # "send now" or the scheduler (the staff member is logged there)
+            by=by,  # who sent it now, or who scheduled it
             now=clock(),
         )
 
@@ -263,8 +268,9 @@ async def control_send(command: ControlSendV1, uow: UowFactory, now: datetime) -
         elif command.action == "resume":
             send.resume()
         else:
-            send.cancel(now)
+            send.cancel(now, command.by)
             await work.sends.cancel_unsent(send.id, now)
+            await end_cancelled_send(work, send.issue_id)
         await work.sends.save(send)
         await work.commit()
     log.info("send " + command.action, send_id=str(command.send_id), by=command.by)
@@ -297,6 +303,8 @@ async def send_progress(query: GetSendProgressV1, uow: UowFactory, now: datetime
         eta_seconds=round(eta, 1) if eta is not None else None,
         started_at=send.started_at,
         finished_at=send.finished_at,
+        started_by=send.started_by,
+        cancelled_by=send.cancelled_by,
     )
 
 
@@ -317,8 +325,9 @@ async def claim_batch(
                 budget = rules.batch_size  # the hourly budget cannot bind: not counted
             else:
                 budget = send.rate_per_hour - await work.sends.in_window(send.id, now - HOUR)
+            room = await _lease_room(work, send, rules.lease, now)
             claimed = await work.sends.claim(
-                send.id, now, rules.lease, min(rules.batch_size, budget)
+                send.id, now, rules.lease, min(rules.batch_size, budget, room)
             )
             if claimed:
                 blocked = await work.sends.undeliverable(
@@ -340,6 +349,16 @@ async def claim_batch(
                 log.info("send done", send_id=str(send.id))
         await work.commit()
     return None
+
+
+async def _lease_room(
+    work: NewslettersUnitOfWork, send: Send, lease: timedelta, now: datetime
+) -> int:
+    """How many more deliveries may be leased so that every one leased (by any replica) can
+    leave within half a lease at the send's rate, which the replicas share: past that, a
+    lease could run out before its slot comes, and another replica send it again."""
+    within = int(send.rate_per_second * lease.total_seconds() / 2)
+    return max(1, within) - await work.sends.leased(send.id, now)
 
 
 @dataclass
@@ -370,15 +389,21 @@ async def deliver(
     async def worker() -> None:
         while not queue.empty():
             delivery = queue.get_nowait()
-            async with limiter(send):
-                results.append(await _deliver_one(send, delivery, renderer, compose, transport))
+            results.append(
+                await _deliver_one(send, delivery, renderer, compose, transport, limiter)
+            )
 
     await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(deliveries))))))
     return results
 
 
 async def _deliver_one(
-    send: Send, delivery: Delivery, renderer: Renderer, compose: Compose, transport: Transport
+    send: Send,
+    delivery: Delivery,
+    renderer: Renderer,
+    compose: Compose,
+    transport: Transport,
+    limiter: Limiter,
 ) -> Result:
     try:
         message = compose(delivery, await renderer.render(send.ref, delivery.recipient))
@@ -386,7 +411,8 @@ async def _deliver_one(
         log.error("issue message cannot be built", delivery_id=str(delivery.id), error=repr(error))
         return Result(delivery, Outcome.FAILED, f"message impossible à construire : {error!r}")
     try:
-        await transport.send(message)
+        async with limiter(send):  # the rate holds when messages leave, however long rendering
+            await transport.send(message)
     except aiosmtplib.SMTPRecipientsRefused as error:
         refused = error.recipients[0] if error.recipients else None
         code = refused.code if refused else 550

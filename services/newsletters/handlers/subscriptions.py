@@ -23,6 +23,7 @@ from contracts.newsletters import (
     EraseSubscriberV1,
     GetPreferencesV1,
     ImportSubscribersV1,
+    MailUnsubscribeV1,
     PreferencesV1,
     RequestPreferencesLinkV1,
     RequestSubscriptionV1,
@@ -59,6 +60,7 @@ from services.newsletters.domain import (
     preferences_mail_key,
 )
 from services.newsletters.domain.imports import parse_subscribers
+from services.newsletters.domain.unsubscribe_requests import read_unsubscribe_request
 from services.newsletters.handlers.common import UowFactory, log
 from services.newsletters.store import NewslettersUnitOfWork
 from services.runtime.errors import InvalidInput, NotFound
@@ -424,6 +426,24 @@ async def unsubscribe(
     ``one_click`` for a mail client's RFC 8058 POST). Leaving again, or a link whose subscriber
     is gone, answers the same and changes nothing."""
     subscriber_id, slug = links.read_unsubscribe(command.token)
+    reason = "one_click" if command.one_click else "unsubscribed"
+    letter, _ = await _leave(uow, subscriber_id, slug, reason, ConsentSource.FORM, now)
+    return UnsubscribeTargetV1(
+        letter=letter.slug,
+        letter_name=letter.name,
+        message=UNSUBSCRIBED.format(letter=letter.name),
+    )
+
+
+async def _leave(
+    uow: UowFactory,
+    subscriber_id: uuid.UUID,
+    slug: str,
+    reason: str,
+    source: ConsentSource,
+    now: datetime,
+) -> tuple[Letter, bool]:
+    """End one subscription named by a signed token; the letter, and whether it ended now."""
     async with uow() as work:
         letter = await work.letters.get(slug)
         if letter is None:
@@ -435,25 +455,56 @@ async def unsubscribe(
             else None
         )
         if (
-            subscriber is not None
-            and subscription is not None
-            and subscription.status is not SubscriptionStatus.UNSUBSCRIBED
+            subscriber is None
+            or subscription is None
+            or subscription.status is SubscriptionStatus.UNSUBSCRIBED
         ):
-            reason = "one_click" if command.one_click else "unsubscribed"
-            withdrawal = _end(
-                work, subscriber, subscription, letter, reason, ConsentSource.FORM, now
-            )
-            await work.subscribers.save_subscription(subscription)
-            if withdrawal is not None:
-                await work.subscribers.add_consent(withdrawal)
-            subscriber.active(now)
-            await work.subscribers.save(subscriber)
-            await work.commit()
-            log.info("unsubscribed", subscriber_id=str(subscriber.id), letter=slug, why=reason)
-    return UnsubscribeTargetV1(
-        letter=letter.slug,
-        letter_name=letter.name,
-        message=UNSUBSCRIBED.format(letter=letter.name),
+            return letter, False
+        withdrawal = _end(work, subscriber, subscription, letter, reason, source, now)
+        await work.subscribers.save_subscription(subscription)
+        if withdrawal is not None:
+            await work.subscribers.add_consent(withdrawal)
+        subscriber.active(now)
+        await work.subscribers.save(subscriber)
+        await work.commit()
+    log.info("unsubscribed", subscriber_id=str(subscriber.id), letter=slug, why=reason)
+    return letter, True
+
+
+NO_TOKEN = "Aucun jeton de désabonnement valide dans ce message : rien n'a été fait."
+
+
+async def unsubscribe_by_mail(
+    raw: bytes, uow: UowFactory, links: SubscriptionLinks, now: datetime
+) -> MailUnsubscribeV1:
+    """A mail to the ``List-Unsubscribe`` mailto: the first valid signed token it carries ends
+    that subscription (reason ``mail``, a withdrawal of source ``mail`` in the consent record),
+    as the one-click link would. Without a valid token nothing happens; read again, nothing
+    more (the subscription has ended)."""
+    request = read_unsubscribe_request(raw)
+    for candidate in request.candidates:
+        try:
+            subscriber_id, slug = links.read_unsubscribe(candidate)
+        except InvalidInput:
+            continue
+        try:
+            letter, ended = await _leave(uow, subscriber_id, slug, "mail", ConsentSource.MAIL, now)
+        except NotFound as gone:
+            return MailUnsubscribeV1(
+                message_id=request.message_id, valid=True, unsubscribed=False, letter=slug,
+                problem=gone.message,
+            )  # fmt: skip
+        return MailUnsubscribeV1(
+            message_id=request.message_id, valid=True, unsubscribed=ended, letter=letter.slug,
+            letter_name=letter.name,
+        )  # fmt: skip
+    log.warning(
+        "unsubscribe mail without a valid token",
+        message_id=request.message_id,
+        candidates=len(request.candidates),
+    )
+    return MailUnsubscribeV1(
+        message_id=request.message_id, valid=False, unsubscribed=False, problem=NO_TOKEN
     )
 
 

@@ -39,6 +39,7 @@ def _issue(row: Any) -> Issue:
         frozen=json.loads(row.frozen) if row.frozen else None,
         scheduled_at=row.scheduled_at,
         sent_at=row.sent_at,
+        scheduled_by=row.scheduled_by,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -54,6 +55,7 @@ def _values(issue: Issue) -> dict[str, Any]:
         "frozen": json.dumps(issue.frozen, ensure_ascii=False) if issue.frozen else None,
         "scheduled_at": issue.scheduled_at,
         "sent_at": issue.sent_at,
+        "scheduled_by": issue.scheduled_by,
         "updated_at": utcnow(),
     }
 
@@ -131,8 +133,9 @@ class IssueRepository:
         networks: Iterable[str] = (),
     ) -> list[Recipient]:
         """The letter's active subscribers, narrowed to those living in one of ``departments``
-        (their department, or their commune's) or ``communes``, or whose address is that of a
-        person currently in one of ``networks`` (union); nothing given: all of them."""
+        (their department, or their commune's) or ``communes``, or who is (by the person
+        members linked them to, or by address) a person currently in one of ``networks``
+        (union); nothing given: all of them."""
         departments, communes = sorted(set(departments)), sorted(set(communes))
         networks = sorted(set(networks))
         statement = (
@@ -151,10 +154,11 @@ class IssueRepository:
             .order_by(subscribers.c.email_key)
         )
         if departments or communes or networks:
-            in_networks = (
-                select(person_addresses.c.email_key)
-                .join(network_members, network_members.c.person_id == person_addresses.c.person_id)
-                .where(network_members.c.network_slug.in_(networks), network_members.c.member)
+            members = select(network_members.c.person_id).where(
+                network_members.c.network_slug.in_(networks), network_members.c.member
+            )
+            in_networks = select(person_addresses.c.email_key).where(
+                person_addresses.c.person_id.in_(members)
             )
             statement = statement.where(
                 or_(
@@ -163,6 +167,7 @@ class IssueRepository:
                     func.substr(subscribers.c.commune, 1, 3).in_(departments),
                     subscribers.c.commune.in_(communes),
                     subscribers.c.email_key.in_(in_networks),
+                    subscribers.c.person_id.in_(members),
                 )
             )
         return [
@@ -323,8 +328,9 @@ class NetworkRepository:
                 update(network_members).where(key).values(member=member, as_of=as_of)
             )
 
-    async def set_address(self, person_id: uuid.UUID, email_key: str, as_of: datetime) -> None:
-        """Record the person's address, unless a later one is already recorded."""
+    async def set_address(self, person_id: uuid.UUID, email_key: str, as_of: datetime) -> bool:
+        """Record the person's address, unless a later one is already recorded; True if it is
+        now their current address."""
         key = person_addresses.c.person_id == str(person_id)
         found = (await self._session.execute(select(person_addresses.c.as_of).where(key))).first()
         if found is None:
@@ -337,6 +343,9 @@ class NetworkRepository:
             await self._session.execute(
                 update(person_addresses).where(key).values(email_key=email_key, as_of=as_of)
             )
+        else:
+            return False
+        return True
 
     async def forget_person(self, person_id: uuid.UUID) -> None:
         """Erasure: the person's address and network memberships go."""

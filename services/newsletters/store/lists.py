@@ -8,14 +8,20 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, delete, exists, func, select, update
+from sqlalchemy import ColumnElement, Table, and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.base import Theme
 from contracts.newsletters import Cadence, SubscriberProfile, SubscriptionStatus
 from services.newsletters.domain import Consent, Letter, Subscriber, Subscription
 from services.newsletters.domain.sending import Recipient
-from services.newsletters.store.schema import consents, letters, subscribers, subscriptions
+from services.newsletters.store.schema import (
+    consents,
+    letters,
+    person_addresses,
+    subscribers,
+    subscriptions,
+)
 from services.runtime.store import utcnow
 
 
@@ -129,6 +135,16 @@ class SubscriberRepository:
         return _subscriber(row) if row else None
 
     async def add(self, subscriber: Subscriber, email_key: str) -> None:
+        """Insert the subscriber, tied to the person whose current address it is, if members
+        told of one (``person_addresses``)."""
+        if subscriber.person_id is None:
+            person = await self._session.scalar(
+                select(person_addresses.c.person_id)
+                .where(person_addresses.c.email_key == email_key)
+                .order_by(person_addresses.c.as_of.desc())
+                .limit(1)
+            )
+            subscriber.person_id = uuid.UUID(person) if person else None
         await self._session.execute(
             subscribers.insert().values(
                 id=str(subscriber.id),
@@ -139,6 +155,20 @@ class SubscriberRepository:
                 **self._mutable(subscriber),
             )
         )
+
+    async def link_person(self, email_key: str, person_id: uuid.UUID, *, current: bool) -> int:
+        """Tie the subscriber of the address to the person members says it belongs to:
+        ``current`` (the person's latest address) ties it even if it was another's; an older
+        address only ties a subscriber tied to no one. How many subscribers changed."""
+        statement = update(subscribers).where(subscribers.c.email_key == email_key)
+        if current:
+            statement = statement.where(
+                or_(subscribers.c.person_id.is_(None), subscribers.c.person_id != str(person_id))
+            )
+        else:
+            statement = statement.where(subscribers.c.person_id.is_(None))
+        result = await self._session.execute(statement.values(person_id=str(person_id)))
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def save(self, subscriber: Subscriber) -> None:
         await self._session.execute(

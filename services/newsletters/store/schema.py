@@ -136,6 +136,9 @@ sends = Table(
     Column("started_by", String(254), nullable=False),
     Column("started_at", UtcDateTime(), nullable=False),
     Column("finished_at", UtcDateTime(), nullable=True),
+    Column("cancelled_by", String(254), nullable=True),
+    # The next free slot of the per-second rate, shared by every replica (``reserve_slots``).
+    Column("next_slot_at", UtcDateTime(), nullable=True),
 )
 """One send of an issue: its status, rate and the count of errors in a row (auto pause)."""
 
@@ -207,6 +210,7 @@ issues = Table(
     Column("scheduled_at", UtcDateTime(), nullable=True),
     Column("sent_at", UtcDateTime(), nullable=True),
     Column("created_by", String(254), nullable=False),
+    Column("scheduled_by", String(254), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("letter", "number", name="uq_issues_letter_number"),

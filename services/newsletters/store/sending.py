@@ -39,6 +39,7 @@ def _send(row: Any) -> Send:
         consecutive_errors=row.consecutive_errors,
         paused_reason=row.paused_reason,
         finished_at=row.finished_at,
+        cancelled_by=row.cancelled_by,
     )
 
 
@@ -138,8 +139,35 @@ class SendRepository:
                 consecutive_errors=send.consecutive_errors,
                 paused_reason=send.paused_reason,
                 finished_at=send.finished_at,
+                cancelled_by=send.cancelled_by,
             )
         )
+
+    async def reserve_slots(
+        self, send_id: uuid.UUID, count: int, now: datetime
+    ) -> tuple[datetime, float] | None:
+        """Reserve the send's next ``count`` slots of its per-second rate, for every replica at
+        once: from its next free slot (or ``now``, if that is past), one every
+        ``1 / rate_per_second``. Returns the first slot and the rate (None: no such send).
+
+        The send's row is locked (``FOR UPDATE`` on PostgreSQL, the unit of work's write lock
+        on SQLite), so two replicas never get the same slot."""
+        statement = select(sends.c.next_slot_at, sends.c.rate_per_second).where(
+            sends.c.id == str(send_id)
+        )
+        if self._dialect == "postgresql":
+            statement = statement.with_for_update()
+        row = (await self._session.execute(statement)).first()
+        if row is None:
+            return None
+        rate = float(row.rate_per_second)
+        start = max(now, row.next_slot_at) if row.next_slot_at is not None else now
+        await self._session.execute(
+            update(sends)
+            .where(sends.c.id == str(send_id))
+            .values(next_slot_at=start + timedelta(seconds=count / rate))
+        )
+        return start, rate
 
     # --- deliveries ---------------------------------------------------------------------------
 
@@ -197,6 +225,19 @@ class SendRepository:
                         issue_deliveries.c.status == DeliveryState.SENDING.value,
                     )
                 )
+            )
+            or 0
+        )
+
+    async def leased(self, send_id: uuid.UUID, now: datetime) -> int:
+        """Deliveries of the send held by a worker whose lease still runs."""
+        return int(
+            await self._session.scalar(
+                select(func.count())
+                .select_from(issue_deliveries)
+                .where(issue_deliveries.c.send_id == str(send_id))
+                .where(issue_deliveries.c.status == DeliveryState.SENDING.value)
+                .where(issue_deliveries.c.next_attempt_at > now)
             )
             or 0
         )
