@@ -19,6 +19,37 @@ from tests.support.infra import PostgresDatabases, find_postgres
 
 DatabaseFactory = Callable[[str], str]
 
+ROOT = Path(__file__).resolve().parents[1]
+
+PROCESSES_GROUP = "processes"
+"""The tests that run the platform or a service as processes and kill or time them: under
+``pytest -n N --dist loadgroup`` (``make test``) they run one after another on one worker,
+never two at once, while the other workers take the rest."""
+_PROCESS_TESTS = ("tests/e2e/", "tests/integration/test_sending_crashes.py")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``pytest -n N`` over tests/browser refuses to start: Playwright's sync API holds the
+    event loop the asyncio tests need, so browser tests run in a process of their own, after
+    the rest (``make test`` runs ``pytest tests/browser`` after the workers are done)."""
+    if not config.pluginmanager.hasplugin("xdist") or not config.getoption("numprocesses"):
+        return
+    browser = ROOT / "tests" / "browser"
+    for arg in config.args:
+        path = (config.invocation_params.dir / arg.split("::")[0]).resolve()
+        if path == browser or path in browser.parents or browser in path.parents:
+            raise pytest.UsageError(
+                f"{arg} holds the browser tests, which cannot run on xdist workers: run"
+                " `pytest -n N tests/unit tests/integration tests/e2e`, then `pytest tests/browser`"
+            )
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist turns the group marks into node ids
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.resolve().relative_to(ROOT).as_posix().startswith(_PROCESS_TESTS):
+            item.add_marker(pytest.mark.xdist_group(PROCESSES_GROUP))
+
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresDatabases]:
