@@ -26,10 +26,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/reso up
 
-# Workers for `make test` (pytest-xdist). The tests mostly wait on processes, NATS, databases and
-# SMTP, so more workers than cores pay; the ones that run processes and kill them stay in one
-# group (tests/conftest.py), on one worker at a time.
-TEST_WORKERS ?= 3
+# Workers for `make test` (pytest-xdist). One test mostly waits on processes, NATS, databases and
+# SMTP; two at a time keep both cores busy. The tests that run processes and kill them stay in one
+# group (tests/conftest.py), on one worker, one at a time.
+TEST_WORKERS ?= 2
 
 ## Lint, type-check and run every test (unit, integration, e2e) on real NATS, SQLite, PostgreSQL,
 ## SMTP, on $(TEST_WORKERS) workers; then the browser tests, in a process of their own (Playwright's

@@ -292,6 +292,8 @@ class TestApplying:
                         answers=ANSWERS,
                     ),
                     ApplicationV1,
+                    # six at once, serialised by the numbering: room for a loaded machine
+                    timeout=60,
                 )
                 for person, organisation, _ in people
             )
