@@ -26,9 +26,17 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/reso up
 
-## Lint, type-check and run every test (unit, integration, e2e) on real NATS, SQLite, PostgreSQL, SMTP.
+# Workers for `make test` (pytest-xdist). One test mostly waits on processes, NATS, databases and
+# SMTP; two at a time keep both cores busy. The tests that run processes and kill them stay in one
+# group (tests/conftest.py), on one worker, one at a time.
+TEST_WORKERS ?= 2
+
+## Lint, type-check and run every test (unit, integration, e2e) on real NATS, SQLite, PostgreSQL,
+## SMTP, on $(TEST_WORKERS) workers; then the browser tests, in a process of their own (Playwright's
+## sync API holds the event loop the other tests need).
 test: $(STAMP) lint typecheck browser-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup tests/unit tests/integration tests/e2e
+	$(BIN)/python -m pytest tests/browser
 
 ## Chromium from apt (only if missing; needs root, as in CI) and axe-core from the npm registry.
 browser-deps: $(AXE)

@@ -39,6 +39,7 @@ from sqlalchemy import text
 from contracts.events import CreateEventV1, EventV1, PublishEventV1, RegisterV1, RegistrationV1
 from contracts.newsletters import CreateIssueV1, EditorialBlock, IssueReplyV1, SendIssueNowV1
 from services.newsletters.domain.subscriptions import email_key
+from services.newsletters.store.schema import DUE as MAIL_DUE
 from services.newsletters.store.schema import subscribers, subscriptions
 from services.runtime.db import create_engine
 from services.runtime.mailsink import MailSink
@@ -355,6 +356,24 @@ async def _deliveries(database_url: str, issue_id: uuid.UUID) -> dict[str, int]:
         await engine.dispose()
 
 
+async def _in_flight(events_db: str, newsletters_db: str) -> int:
+    """Facts not yet published from either outbox, and transactional mails not yet settled
+    (pending, or sending under a sender's lease)."""
+    count = 0
+    for url, query in (
+        (events_db, "SELECT count(*) FROM outbox WHERE published_at IS NULL"),
+        (newsletters_db, "SELECT count(*) FROM outbox WHERE published_at IS NULL"),
+        (newsletters_db, f"SELECT count(*) FROM transactional_mails WHERE {MAIL_DUE}"),
+    ):
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                count += int((await connection.execute(text(query))).scalar_one())
+        finally:
+            await engine.dispose()
+    return count
+
+
 @dataclass
 class Run:
     event: EventV1
@@ -529,7 +548,15 @@ class TestScaleOut:
             "a mail to every registrant",
             timeout=60,
         )
-        time.sleep(3)  # room for a duplicate to show
+        # A duplicate could only come from what is still in flight: a fact not yet published
+        # from an outbox, or a mail a sender still holds (pending, or claimed under a lease,
+        # as the killed replica's may be until its lease runs out). Once none is left, the
+        # sink holds everything that will ever be sent.
+        _wait(
+            lambda: asyncio.run(_in_flight(scaled_out.events_db, scaled_out.newsletters_db)) == 0,
+            "every outbox drained and every mail settled",
+            timeout=60,
+        )
         every_mail = _mails(scaled_out.mail_dir)
         mails = [mail for mail in every_mail if mail[0] in wanted]
         per_person = Counter(to for to, _ in {(to, message_id) for to, message_id, _ in mails})

@@ -292,6 +292,8 @@ class TestApplying:
                         answers=ANSWERS,
                     ),
                     ApplicationV1,
+                    # six at once, serialised by the numbering: room for a loaded machine
+                    timeout=60,
                 )
                 for person, organisation, _ in people
             )
@@ -307,17 +309,22 @@ class TestApplying:
         assert refused.status_code == 401
 
 
+UNKNOWN_ID = "3f6d2a1c-8b4e-4c7a-9e15-0d2b6a7c4f81"
+"""An id no call or application has: fixed, so that every pytest-xdist worker collects the
+same test ids."""
+
+
 class TestStaffRoutes:
     @pytest.mark.parametrize(
         ("method", "path"),
         [
             ("GET", "/api/v1/staff/calls"),
             ("POST", "/api/v1/staff/calls"),
-            ("POST", f"/api/v1/staff/calls/{uuid.uuid4()}/open"),
-            ("GET", f"/api/v1/staff/calls/{uuid.uuid4()}/applications"),
-            ("PUT", f"/api/v1/staff/applications/{uuid.uuid4()}/scores"),
-            ("PUT", f"/api/v1/staff/applications/{uuid.uuid4()}/decision"),
-            ("POST", f"/api/v1/staff/calls/{uuid.uuid4()}/decisions/publish"),
+            ("POST", f"/api/v1/staff/calls/{UNKNOWN_ID}/open"),
+            ("GET", f"/api/v1/staff/calls/{UNKNOWN_ID}/applications"),
+            ("PUT", f"/api/v1/staff/applications/{UNKNOWN_ID}/scores"),
+            ("PUT", f"/api/v1/staff/applications/{UNKNOWN_ID}/decision"),
+            ("POST", f"/api/v1/staff/calls/{UNKNOWN_ID}/decisions/publish"),
         ],
     )
     async def test_refuse_anonymous_callers_and_signed_in_applicants(self, site, method, path):

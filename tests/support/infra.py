@@ -128,14 +128,24 @@ class PostgresDatabases:
         base = _dsn(self.admin_url).rsplit("/", 1)[0]
         return base.replace("postgresql://", "postgresql+asyncpg://", 1) + f"/{name}"
 
+    def drop(self, urls: list[str]) -> None:
+        """Drop the databases of these URLs (from :meth:`create`) now."""
+        names = [url.rsplit("/", 1)[1] for url in urls]
+        self._drop(names)
+        self.created = [name for name in self.created if name not in names]
+
     def drop_all(self) -> None:
+        self._drop(self.created)
+        self.created = []
+
+    def _drop(self, names: list[str]) -> None:
         async def drop() -> None:
             connection = await asyncpg.connect(_dsn(self.admin_url))
             try:
-                for name in self.created:
+                for name in names:
                     await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             finally:
                 await connection.close()
 
-        if self.created:
+        if names:
             run_sync(drop())
