@@ -213,13 +213,35 @@ def cmd_members_renew(args: argparse.Namespace) -> int:
     return 1 if reply.failed else 0
 
 
+async def republish_members(rpc: Any, page_size: int, by: str, say: Callable[[str], None]) -> int:
+    """Ask members for every page of every kind of record; returns the facts written."""
+    from typing import get_args
+
+    from contracts.members import RepublishedFactsV1, RepublishedRecords, RepublishFactsV1
+
+    total = 0
+    for records in get_args(RepublishedRecords):
+        after: str | None = None
+        read = facts = 0
+        while True:
+            page = await rpc.call(
+                RepublishFactsV1(records=records, after=after, limit=page_size, by=by),
+                RepublishedFactsV1,
+            )
+            read, facts = read + page.read, facts + page.facts
+            say(f"{records}: {read} read, {facts} facts written")
+            after = page.next_after
+            if after is None:
+                break
+        total += facts
+    return total
+
+
 def cmd_members_republish(args: argparse.Namespace) -> int:
     """Tell members' current state again as facts (through the members service), page by page,
     so consumers rebuild their projections (see docs/operations.md, "Resync")."""
     import getpass
-    from typing import get_args
 
-    from contracts.members import RepublishedFactsV1, RepublishedRecords, RepublishFactsV1
     from services.runtime.bus import Bus
     from services.runtime.rpc import RpcClient, RpcError
     from services.runtime.settings import NatsSettings
@@ -229,26 +251,13 @@ def cmd_members_republish(args: argparse.Namespace) -> int:
     async def republish() -> int:
         broker = Bus("cli", NatsSettings()).broker
         await broker.connect()
-        total = 0
         try:
             rpc = RpcClient(broker, timeout=120)
-            for records in get_args(RepublishedRecords):
-                after: str | None = None
-                read = facts = 0
-                while True:
-                    page = await rpc.call(
-                        RepublishFactsV1(records=records, after=after, limit=args.page_size, by=by),
-                        RepublishedFactsV1,
-                    )
-                    read, facts = read + page.read, facts + page.facts
-                    print(f"{records}: {read} read, {facts} facts written", flush=True)
-                    after = page.next_after
-                    if after is None:
-                        break
-                total += facts
+            return await republish_members(
+                rpc, args.page_size, by, lambda line: print(line, flush=True)
+            )
         finally:
             await broker.stop()
-        return total
 
     try:
         total = asyncio.run(republish())
