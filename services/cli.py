@@ -213,6 +213,61 @@ def cmd_members_renew(args: argparse.Namespace) -> int:
     return 1 if reply.failed else 0
 
 
+async def republish_members(rpc: Any, page_size: int, by: str, say: Callable[[str], None]) -> int:
+    """Ask members for every page of every kind of record; returns the facts written."""
+    from typing import get_args
+
+    from contracts.members import RepublishedFactsV1, RepublishedRecords, RepublishFactsV1
+
+    total = 0
+    for records in get_args(RepublishedRecords):
+        after: str | None = None
+        read = facts = 0
+        while True:
+            page = await rpc.call(
+                RepublishFactsV1(records=records, after=after, limit=page_size, by=by),
+                RepublishedFactsV1,
+            )
+            read, facts = read + page.read, facts + page.facts
+            say(f"{records}: {read} read, {facts} facts written")
+            after = page.next_after
+            if after is None:
+                break
+        total += facts
+    return total
+
+
+def cmd_members_republish(args: argparse.Namespace) -> int:
+    """Tell members' current state again as facts (through the members service), page by page,
+    so consumers rebuild their projections (see docs/operations.md, "Resync")."""
+    import getpass
+
+    from services.runtime.bus import Bus
+    from services.runtime.rpc import RpcClient, RpcError
+    from services.runtime.settings import NatsSettings
+
+    by = f"reso members republish ({getpass.getuser()})"
+
+    async def republish() -> int:
+        broker = Bus("cli", NatsSettings()).broker
+        await broker.connect()
+        try:
+            rpc = RpcClient(broker, timeout=120)
+            return await republish_members(
+                rpc, args.page_size, by, lambda line: print(line, flush=True)
+            )
+        finally:
+            await broker.stop()
+
+    try:
+        total = asyncio.run(republish())
+    except RpcError as error:
+        print(f"republish failed: {error.error.message}", file=sys.stderr)
+        return 1
+    print(f"{total} facts written to members' outbox; the relay publishes them to MEMBERS")
+    return 0
+
+
 def progress_line(progress: Any, width: int = 30) -> str:
     """One line: a bar, the counts, the rate and the time left (plain text, no dependency)."""
     settled = progress.sent + progress.failed + progress.cancelled
@@ -482,6 +537,11 @@ def parser() -> argparse.ArgumentParser:
     renew = members_commands.add_parser("renew", help="open year Y for last year's members")
     renew.add_argument("--year", type=int, required=True)
     renew.set_defaults(func=cmd_members_renew)
+    republish = members_commands.add_parser(
+        "republish", help="publish the register's current state again (consumers resync)"
+    )
+    republish.add_argument("--page-size", type=int, default=500, help="records per transaction")
+    republish.set_defaults(func=cmd_members_republish)
 
     letters = commands.add_parser("newsletters", help="sending issues of letters")
     letters_commands = letters.add_subparsers(dest="newsletters_command", required=True)

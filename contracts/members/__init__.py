@@ -138,6 +138,11 @@ from contracts.members.people import (
     RestorePersonV1,
     UpdatePersonV1,
 )
+from contracts.members.republish import (
+    RepublishedFactsV1,
+    RepublishedRecords,
+    RepublishFactsV1,
+)
 from contracts.members.search import (
     ArchivedFilter,
     MembershipFilter,
@@ -256,6 +261,9 @@ __all__ = [
     "RemovePresenceV1",
     "RenewMembershipsV1",
     "RenewalReplyV1",
+    "RepublishFactsV1",
+    "RepublishedFactsV1",
+    "RepublishedRecords",
     "RequestAccessLinkV1",
     "RequestEmailChangeV1",
     "RestoreOrganisationV1",

@@ -81,6 +81,8 @@ from contracts.members import (
     RemovePresenceV1,
     RenewalReplyV1,
     RenewMembershipsV1,
+    RepublishedFactsV1,
+    RepublishFactsV1,
     RequestAccessLinkV1,
     RequestEmailChangeV1,
     RestoreOrganisationV1,
@@ -170,6 +172,10 @@ def register(
     @bus.rpc(RenewMembershipsV1.subject, description=RenewMembershipsV1.__doc__)
     async def renew_memberships(command: RenewMembershipsV1) -> RenewalReplyV1:
         return await handlers.renew_memberships(command, uow, rules)
+
+    @bus.rpc(RepublishFactsV1.subject, description=RepublishFactsV1.__doc__)
+    async def republish_facts(command: RepublishFactsV1) -> RepublishedFactsV1:
+        return await handlers.republish_facts(command, uow)
 
     @bus.rpc(ListNetworksV1.subject, description=ListNetworksV1.__doc__)
     async def list_networks(query: ListNetworksV1) -> NetworksV1:

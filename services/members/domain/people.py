@@ -237,9 +237,11 @@ class PersonConfirmed:
 
 @dataclass(frozen=True)
 class PersonErased:
-    """Domain event: a person was anonymised at their request or staff's."""
+    """Domain event: a person was anonymised at their request or staff's (``occurred_at`` is
+    given when the erasure is told again by a resync; otherwise it is now)."""
 
     person_id: uuid.UUID
+    occurred_at: datetime | None = None
 
 
 def normalise_territory(territory: TerritoryCodes) -> TerritoryCodes:

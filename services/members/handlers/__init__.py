@@ -88,6 +88,7 @@ from services.members.handlers.people import (
     search_people,
     update_person,
 )
+from services.members.handlers.republish import republish_facts
 from services.members.store import UowFactory
 
 __all__ = [
@@ -144,6 +145,7 @@ __all__ = [
     "remove_affiliation",
     "remove_presence",
     "renew_memberships",
+    "republish_facts",
     "request_access_link",
     "request_email_change",
     "restore_organisation",

@@ -53,6 +53,7 @@ from services.members.store.memberships import AffiliationRepository, Membership
 from services.members.store.networks import NetworkRepository
 from services.members.store.organisations import OrganisationRepository
 from services.members.store.people import PeopleRepository
+from services.members.store.republish import RepublishRepository
 from services.members.store.schema import (
     access_links,
     affiliations,
@@ -251,9 +252,12 @@ def contract_mapper(centre: CentreSettings) -> Any:
         if isinstance(domain_event, NetworkEvent):
             return None  # a request or a refusal: no contract yet
         if isinstance(domain_event, PersonErased):
-            return PersonErasedV1(
+            erased = PersonErasedV1(
                 producer="members", centre=centre.slug, person_id=domain_event.person_id
             )
+            if domain_event.occurred_at is not None:
+                erased = erased.model_copy(update={"occurred_at": domain_event.occurred_at})
+            return erased
         raise TypeError(f"no contract for {type(domain_event).__name__}")
 
     return to_contract
@@ -276,6 +280,7 @@ class MembersUnitOfWork(UnitOfWork):
     affiliations: AffiliationRepository
     networks: NetworkRepository
     audit: AuditRepository
+    republish: RepublishRepository
 
     governance: GovernanceRepository
     links: AccessLinkRepository
@@ -295,6 +300,7 @@ class MembersUnitOfWork(UnitOfWork):
         self.affiliations = AffiliationRepository(self.session)
         self.people = PeopleRepository(self.session, reliability.outbox)
         self.organisations = OrganisationRepository(self.session)
+        self.republish = RepublishRepository(self.session)
 
 
 UowFactory = Callable[[], MembersUnitOfWork]
