@@ -4,10 +4,10 @@ after reading the dry-run report. Each page is scanned by axe-core on the way.""
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,7 +18,7 @@ from tests.browser.conftest import Visit, axe_violations
 from tests.browser.test_public_pages import _in_gateway_db, published_event, staff_headers
 from tests.browser.test_staff_pages import sign_in, staff_token
 from tests.support.factories import unique_email
-from tests.support.mail import read_mails
+from tests.support.mail import mails_when
 
 REVIEW_PAGES = {
     "/equipe/appels",
@@ -99,16 +99,11 @@ def submitted_application(platform: Platform, call_id: str, name: str) -> str:
 
 def mail_subjects(mail_dir: Path, address: str, awaited: str, timeout: float = 30) -> list[str]:
     """The subjects of the mails to ``address``, once one is ``awaited`` (or the time is up)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        subjects = [
-            str(m["Subject"])
-            for m in read_mails(mail_dir)
-            if address.lower() in str(m["To"]).lower()
-        ]
-        if awaited in subjects or time.monotonic() > deadline:
-            return subjects
-        time.sleep(0.1)
+
+    def subjects(mails: list[Any]) -> list[str]:
+        return [str(m["Subject"]) for m in mails if address.lower() in str(m["To"]).lower()]
+
+    return subjects(mails_when(mail_dir, lambda m: awaited in subjects(m), timeout=timeout))
 
 
 def test_staff_review_an_application_decide_it_and_publish_the_decision(

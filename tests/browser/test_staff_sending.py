@@ -8,7 +8,6 @@ one per batch) so that the progress can be seen moving."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
@@ -24,7 +23,7 @@ from tests.browser.conftest import (
 )
 from tests.browser.test_staff_pages import compose_issue, sign_in, staff_token
 from tests.support.factories import unique_email
-from tests.support.mail import read_mails
+from tests.support.mail import mails_when
 
 SUBSCRIBERS = 5
 
@@ -48,12 +47,12 @@ def confirmed_subscribers(platform: Platform, count: int) -> tuple[dict[str, Any
 
 def issue_mails(platform: Platform, subject: str, expected: int, timeout: float = 30) -> list[Any]:
     """The messages of the issue ``subject`` in the SMTP sink, once there are ``expected``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = [m for m in read_mails(platform.mail_dir) if m["Subject"] == subject]
-        if len(found) >= expected or time.monotonic() > deadline:
-            return found
-        time.sleep(0.2)
+
+    def of_issue(mails: list[Any]) -> list[Any]:
+        return [m for m in mails if m["Subject"] == subject]
+
+    ready = mails_when(platform.mail_dir, lambda m: len(of_issue(m)) >= expected, timeout=timeout)
+    return of_issue(ready)
 
 
 def progress(page: Any) -> tuple[int, int]:

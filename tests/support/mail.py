@@ -6,6 +6,7 @@ import email
 import email.policy
 import time
 from collections import Counter
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import getaddresses
 from pathlib import Path
@@ -18,6 +19,22 @@ def read_mails(directory: Path) -> list[EmailMessage]:
         assert isinstance(parsed, EmailMessage)
         messages.append(parsed)
     return messages
+
+
+def mails_when(
+    directory: Path,
+    ready: Callable[[list[EmailMessage]], bool],
+    *,
+    timeout: float = 30.0,
+) -> list[EmailMessage]:
+    """The sink's messages once ``ready(messages)`` holds, or as they are when the time is up
+    (for synchronous tests: the sink is another process, polled on a short interval)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        messages = read_mails(directory)
+        if ready(messages) or time.monotonic() > deadline:
+            return messages
+        time.sleep(0.1)
 
 
 def recipients(directory: Path) -> Counter[str]:
